@@ -1,0 +1,174 @@
+"""Parse `when` conditions into the AST of `playbook.compiler.ast`.
+
+Lark builds the parse tree; the transformer below turns it into AST nodes, so no Lark object
+ever leaves this module.
+"""
+
+from __future__ import annotations
+
+import ast as python_ast
+import functools
+from importlib import resources
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from playbook.compiler.ast import BoolOp, Call, Compare, Expr, ListExpr, Literal, Not, Span, Variable
+
+
+class WhenSyntaxError(ValueError):
+    """A condition that does not parse; `line`/`column` are inside the expression text."""
+
+    def __init__(self, message: str, line: int, column: int, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+        self.hint = hint
+
+
+@functools.cache
+def _parser() -> Lark:
+    grammar = resources.files("playbook.compiler").joinpath("when.lark").read_text("utf-8")
+    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+
+
+def _span(meta_or_token: object) -> Span | None:
+    line = getattr(meta_or_token, "line", None)
+    column = getattr(meta_or_token, "column", None)
+    if line is None or column is None:
+        return None
+    return Span(line, column)
+
+
+@v_args(meta=True)
+class _ToAst(Transformer):
+    def or_(self, meta: object, operands: list[Expr]) -> Expr:
+        return BoolOp("or", tuple(operands), span=_span(meta))
+
+    def and_(self, meta: object, operands: list[Expr]) -> Expr:
+        return BoolOp("and", tuple(operands), span=_span(meta))
+
+    def not_(self, meta: object, children: list[Expr]) -> Expr:
+        return Not(children[0], span=_span(meta))
+
+    def compare(self, meta: object, children: list[Expr | Token]) -> Expr:
+        left, op, right = children
+        return Compare(str(op), left, right, span=_span(meta))  # type: ignore[arg-type]
+
+    def in_(self, meta: object, children: list[Expr]) -> Expr:
+        return Compare("in", children[0], children[1], span=_span(meta))
+
+    def not_in(self, meta: object, children: list[Expr]) -> Expr:
+        return Compare("not in", children[0], children[1], span=_span(meta))
+
+    def string(self, meta: object, children: list[Token]) -> Expr:
+        return Literal(python_ast.literal_eval(str(children[0])), span=_span(children[0]))
+
+    def int_(self, meta: object, children: list[Token]) -> Expr:
+        return Literal(int(children[0]), span=_span(children[0]))
+
+    def float_(self, meta: object, children: list[Token]) -> Expr:
+        return Literal(float(children[0]), span=_span(children[0]))
+
+    def true(self, meta: object, children: list[Token]) -> Expr:
+        return Literal(True, span=_span(children[0]))
+
+    def false(self, meta: object, children: list[Token]) -> Expr:
+        return Literal(False, span=_span(children[0]))
+
+    def none(self, meta: object, children: list[Token]) -> Expr:
+        return Literal(None, span=_span(children[0]))
+
+    def list_(self, meta: object, children: list[Expr | None]) -> Expr:
+        return ListExpr(tuple(c for c in children if c is not None), span=_span(meta))
+
+    def call(self, meta: object, children: list[Token | Expr | None]) -> Expr:
+        name, *args = children
+        return Call(str(name), tuple(a for a in args if a is not None), span=_span(meta))  # type: ignore[misc]
+
+    def variable(self, meta: object, children: list[Token]) -> Expr:
+        return Variable(str(children[0]), span=_span(children[0]))
+
+
+def strip_braces(text: str) -> tuple[str, int]:
+    """Remove the optional `{{ … }}` around a condition; returns the inner text and its offset."""
+    stripped = text.strip()
+    if stripped.startswith("{{") and stripped.endswith("}}"):
+        offset = text.index("{{") + 2
+        return text[offset : text.rindex("}}")], offset
+    return text, 0
+
+
+def parse_condition(text: str) -> Expr:
+    """Parse a condition (with or without `{{ }}`) into an AST; raise WhenSyntaxError."""
+    inner, offset = strip_braces(text)
+    if "{%" in text or "{{" in inner or "}}" in inner:
+        column = text.find("{%") if "{%" in text else max(inner.find("{{"), inner.find("}}"))
+        raise WhenSyntaxError(
+            "a condition is one expression; template blocks and nested braces are not supported",
+            1,
+            column + 1,
+            hint="write the condition as {{ expression }}, e.g. {{ ENVIRONMENT == 'prod' }}",
+        )
+    if not inner.strip():
+        raise WhenSyntaxError(
+            "empty condition", 1, 1, hint="remove `when` or write an expression such as {{ true }}"
+        )
+    # Padding keeps every position relative to the text as written, braces included.
+    padded = " " * offset + inner
+    try:
+        tree = _parser().parse(padded)
+    except UnexpectedInput as error:
+        raise _syntax_error(error, padded) from None
+    return _ToAst().transform(tree)
+
+
+def _syntax_error(error: UnexpectedInput, text: str) -> WhenSyntaxError:
+    line = getattr(error, "line", 1) or 1
+    column = getattr(error, "column", 1) or 1
+    if isinstance(error, UnexpectedEOF) or (
+        isinstance(error, UnexpectedToken) and error.token.type == "$END"
+    ):
+        return WhenSyntaxError(
+            "the condition ends too early",
+            1,
+            len(text.rstrip()) + 1,
+            hint="check for an unfinished comparison, a missing operand or an unclosed bracket",
+        )
+    if isinstance(error, UnexpectedCharacters):
+        found = text.splitlines()[line - 1][column - 1 : column] if text else ""
+        message = f"unexpected character {found!r}"
+        hint = "conditions support or, and, not, comparisons, in, literals and calls"
+    else:
+        assert isinstance(error, UnexpectedToken)
+        message = f"unexpected {error.token.value!r}"
+        expected = sorted(_describe(name) for name in error.accepts or error.expected)
+        hint = "expected " + ", ".join(dict.fromkeys(expected)) if expected else None
+    return WhenSyntaxError(message, line, column, hint)
+
+
+_TERMINAL_WORDS = {
+    "NAME": "a name",
+    "STRING": "a string",
+    "SIGNED_INT": "a number",
+    "SIGNED_FLOAT": "a number",
+    "COMP_OP": "a comparison",
+    "_OR": "'or'",
+    "_AND": "'and'",
+    "_NOT": "'not'",
+    "_IN": "'in'",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "COMMA": "','",
+    "TRUE": "true",
+    "FALSE": "false",
+    "NONE": "none",
+    "$END": "the end",
+}
+
+
+def _describe(terminal: str) -> str:
+    return _TERMINAL_WORDS.get(terminal, terminal)
