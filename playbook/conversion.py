@@ -54,7 +54,9 @@ def convert(value: Any, type_name: str) -> Any:
     """Convert `value` to `type_name`; values already of that type pass through unchanged."""
     target = canonical_type(type_name)
     if target is None:
-        raise ConversionError(f"unknown type {type_name!r}; expected one of {', '.join(TYPE_NAMES)}")
+        raise ConversionError(
+            f"unknown type {type_name!r}; expected one of {', '.join(TYPE_NAMES)}"
+        )
     if target == "string":
         return value if isinstance(value, str) else _to_text(value)
     if target == "bool":

@@ -64,7 +64,12 @@ class PlaybookError(Exception):
 
     @classmethod
     def single(
-        cls, message: str, *, hint: str | None = None, file: str | None = None, line: int | None = None
+        cls,
+        message: str,
+        *,
+        hint: str | None = None,
+        file: str | None = None,
+        line: int | None = None,
     ) -> PlaybookError:
         return cls([Diagnostic(message, file=file, line=line, hint=hint)])
 

@@ -1,0 +1,78 @@
+"""The compiler: a runbook's TOML text in, a `Program` (the IR) out.
+
+It never runs anything and needs neither variable values nor installed plugins, so the IR of a
+runbook is the same in every environment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from playbook.compiler.conditions import attach_triggers
+from playbook.compiler.dependencies import expand_dependencies
+from playbook.compiler.graph import topological_order
+from playbook.compiler.ir import Program
+from playbook.compiler.machine import machine_definition
+from playbook.compiler.schema import check_nodes, check_runbook, check_variables
+from playbook.compiler.source import Source, parse_source, read_source
+from playbook.compiler.templates import check_templates
+from playbook.diagnostics import Diagnostic, PlaybookError
+
+__all__ = ["CompileResult", "compile_file", "compile_source", "compile_text", "load_program"]
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    """The program and the warnings found on the way (errors are raised instead)."""
+
+    program: Program
+    warnings: list[Diagnostic]
+    source_lines: list[str]
+
+
+def compile_source(source: Source) -> CompileResult:
+    # 1. Fields: metadata, variable definitions, nodes with their own fields.
+    runbook = check_runbook(source)
+    variables = check_variables(source)
+    nodes = check_nodes(source)
+    # 2. Edges: dependency shorthands, then conditions (which add edges of their own).
+    expansions = expand_dependencies(source, nodes)
+    nodes = attach_triggers(source, nodes, expansions, variables)
+    check_templates(source, runbook, nodes, variables)
+    # 3. Order: only a graph whose edges all resolved can be ordered meaningfully.
+    order: tuple[str, ...] = ()
+    if not source.has_errors():
+        order = topological_order(source, nodes)
+    if source.has_errors():
+        raise source.fail()
+    program = Program(
+        source_name=Path(source.name).name,
+        source_sha256=source.sha256,
+        runbook=runbook,
+        variables=variables,
+        nodes=tuple(nodes),
+        order=order,
+        machine=machine_definition(),
+    )
+    return CompileResult(program, list(source.diagnostics), source.lines)
+
+
+def compile_text(text: str, name: str = "<runbook>") -> CompileResult:
+    return compile_source(parse_source(text, name))
+
+
+def compile_file(path: Path) -> CompileResult:
+    return compile_source(read_source(path))
+
+
+def load_program(path: Path) -> CompileResult:
+    """A runbook file compiled on the fly, or an IR file written by `playbook compile`."""
+    if path.suffix == ".json":
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise PlaybookError.single(f"cannot read {path}: {error.strerror}") from None
+        program = Program.loads(text, str(path))
+        return CompileResult(program, [], text.splitlines())
+    return compile_file(path)

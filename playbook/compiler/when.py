@@ -13,7 +13,17 @@ from importlib import resources
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from playbook.compiler.ast import BoolOp, Call, Compare, Expr, ListExpr, Literal, Not, Span, Variable
+from playbook.compiler.ast import (
+    BoolOp,
+    Call,
+    Compare,
+    Expr,
+    ListExpr,
+    Literal,
+    Not,
+    Span,
+    Variable,
+)
 
 
 class WhenSyntaxError(ValueError):

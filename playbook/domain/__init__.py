@@ -1,0 +1,1 @@
+"""The domain model: the plugin interface that external packages implement."""

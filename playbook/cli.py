@@ -1,0 +1,151 @@
+"""The `playbook` command line: thin commands over the compiler and the runtime."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import click
+
+from playbook import __version__
+from playbook.compiler import CompileResult, compile_file
+from playbook.compiler.ir import Program
+from playbook.diagnostics import Diagnostic, PlaybookError
+
+EXIT_ERROR = 1
+EXIT_INTERNAL = 2
+
+
+class PlaybookGroup(click.Group):
+    """Turns user errors into one readable message and an exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PlaybookError as error:
+            click.echo(error.render(), err=True)
+            ctx.exit(EXIT_ERROR)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as error:
+            if ctx.obj and ctx.obj.get("verbose"):
+                raise
+            click.echo(
+                f"internal error: {type(error).__name__}: {error}\n"
+                "  hint: run again with `playbook --verbose …` for the traceback",
+                err=True,
+            )
+            ctx.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=PlaybookGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--verbose", is_flag=True, help="Show tracebacks for internal errors.")
+@click.version_option(__version__, prog_name="playbook")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """Guided, resumable, auditable runs of operations runbooks."""
+    ctx.ensure_object(dict)
+    ctx.obj["verbose"] = verbose
+
+
+runbook_argument = click.argument(
+    "file", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE"
+)
+
+
+def echo_warnings(warnings: list[Diagnostic], lines: list[str]) -> None:
+    for warning in warnings:
+        click.echo(warning.render(lines), err=True)
+
+
+@cli.command("compile")
+@runbook_argument
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the IR here."
+)
+def compile_command(file: Path, output: Path | None) -> None:
+    """Compile FILE to its JSON IR (to standard output, or OUTPUT)."""
+    result = compile_file(file)
+    echo_warnings(result.warnings, result.source_lines)
+    text = result.program.dumps()
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise PlaybookError.single(f"cannot write {output}: {error.strerror}") from None
+    click.echo(f"wrote {output} ({len(result.program.nodes)} nodes)", err=True)
+
+
+@cli.command()
+@runbook_argument
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def validate(file: Path, as_json: bool) -> None:
+    """Check FILE and report every problem found, or summarize it."""
+    try:
+        result = compile_file(file)
+    except PlaybookError as error:
+        if as_json:
+            click.echo(json.dumps(_validation_json(file, error.diagnostics, None), indent=2))
+            sys.exit(EXIT_ERROR)
+        errors = error.errors()
+        click.echo(error.render(), err=True)
+        noun = "error" if len(errors) == 1 else "errors"
+        click.echo(f"\n{file}: {len(errors)} {noun}", err=True)
+        sys.exit(EXIT_ERROR)
+    if as_json:
+        click.echo(json.dumps(_validation_json(file, result.warnings, result), indent=2))
+        return
+    echo_warnings(result.warnings, result.source_lines)
+    for line in _summary_lines(file, result.program):
+        click.echo(line)
+
+
+def _summary(program: Program) -> dict[str, Any]:
+    types = Counter(node.type for node in program.nodes)
+    return {
+        "title": program.runbook.title,
+        "nodes": len(program.nodes),
+        "types": dict(sorted(types.items())),
+        "roots": [node.id for node in program.nodes if not node.edges],
+        "conditional": [node.id for node in program.nodes if node.trigger is not None],
+        "variables": [variable.name for variable in program.variables],
+        "required_variables": [v.name for v in program.variables if v.required],
+    }
+
+
+def _summary_lines(file: Path, program: Program) -> list[str]:
+    summary = _summary(program)
+    types = ", ".join(f"{name} {count}" for name, count in summary["types"].items())
+    variables = ", ".join(
+        name + (" (required)" if name in summary["required_variables"] else "")
+        for name in summary["variables"]
+    )
+    return [
+        f"{file}: valid",
+        f"  title:       {summary['title']}",
+        f"  nodes:       {summary['nodes']} ({types})",
+        f"  roots:       {', '.join(summary['roots'])}",
+        f"  conditional: {', '.join(summary['conditional']) or '-'}",
+        f"  variables:   {variables or '-'}",
+    ]
+
+
+def _validation_json(
+    file: Path, diagnostics: list[Diagnostic], result: CompileResult | None
+) -> dict[str, Any]:
+    return {
+        "file": str(file),
+        "valid": result is not None,
+        "errors": [d.to_json() for d in diagnostics if d.severity == "error"],
+        "warnings": [d.to_json() for d in diagnostics if d.severity == "warning"],
+        "summary": _summary(result.program) if result is not None else None,
+    }
+
+
+def main() -> None:
+    cli(prog_name="playbook")

@@ -1,0 +1,188 @@
+"""Parsing and static checking of `when` conditions, and building each node's trigger.
+
+The trigger is the AND of the node's conditional `depends_on` entries (already OR-ed) and its
+own `when`. Every node a condition names becomes an ordering edge, so its outcome is known by
+the time the condition is evaluated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from playbook.compiler.ast import (
+    CONDITION_FUNCTIONS,
+    BoolOp,
+    Call,
+    Compare,
+    Expr,
+    ListExpr,
+    Literal,
+    Variable,
+    node_references,
+    walk,
+)
+from playbook.compiler.dependencies import Expansion
+from playbook.compiler.ir import Edge, Node, Trigger, VariableDef
+from playbook.compiler.source import Source
+from playbook.compiler.when import WhenSyntaxError, parse_condition
+from playbook.diagnostics import Severity, did_you_mean
+
+#: Reports a problem at an expression: (expression, message, hint, severity).
+Report = Callable[..., None]
+
+
+def attach_triggers(
+    source: Source,
+    nodes: list[Node],
+    expansions: dict[str, Expansion],
+    variables: tuple[VariableDef, ...],
+) -> list[Node]:
+    """Nodes with their final edges and triggers."""
+    by_name = {variable.name: variable for variable in variables}
+    known = {node.id for node in nodes}
+    result = []
+    for node in nodes:
+        expansion = expansions[node.id]
+        edges = list(expansion.edges)
+        parts = [expansion.condition] if expansion.condition is not None else []
+        if node.when is not None:
+            parsed = _parse(source, node)
+            if parsed is not None:
+                _check(source, node, parsed, by_name, known)
+                present = {edge.source for edge in edges}
+                for target, _call in node_references(parsed):
+                    if target in known and target != node.id and target not in present:
+                        edges.append(Edge(target, "condition"))
+                        present.add(target)
+                parts.append(parsed)
+        trigger = None
+        if parts:
+            expr = parts[0] if len(parts) == 1 else BoolOp("and", tuple(parts))
+            trigger = Trigger(expr, expr.to_text())
+        result.append(replace(node, edges=tuple(edges), trigger=trigger))
+    return result
+
+
+def _position(source: Source, node: Node, line: int, column: int) -> tuple[int | None, int | None]:
+    """Map a position inside the condition text to the file, when the value is on one line."""
+    key_line, key_column = source.key_position((node.id,), "when")
+    if key_line is None or key_column is None:
+        return key_line, None
+    if line != 1:
+        return key_line + line - 1, None
+    # key_column points at the opening quote of a one-line string.
+    return key_line, key_column + column
+
+
+def _parse(source: Source, node: Node) -> Expr | None:
+    assert node.when is not None
+    try:
+        return parse_condition(node.when)
+    except WhenSyntaxError as error:
+        line, column = _position(source, node, error.line, error.column)
+        source.report(
+            f"node {node.id!r}: invalid condition: {error.message}",
+            line=line,
+            column=column,
+            hint=error.hint,
+        )
+        return None
+
+
+def _check(
+    source: Source,
+    node: Node,
+    expr: Expr,
+    variables: dict[str, VariableDef],
+    known: set[str],
+) -> None:
+    def report(
+        item: Expr, message: str, hint: str | None = None, severity: Severity = "error"
+    ) -> None:
+        line, column = (None, None)
+        if item.span is not None:
+            line, column = _position(source, node, item.span.line, item.span.column)
+        if line is None:
+            line, column = source.key_position((node.id,), "when")
+        source.report(
+            f"node {node.id!r}: {message}",
+            line=line,
+            column=column,
+            hint=hint,
+            severity=severity,
+        )
+
+    for item in walk(expr):
+        if isinstance(item, Variable):
+            variable = variables.get(item.name)
+            if variable is None:
+                hint = did_you_mean(item.name, variables) or (
+                    f"declare it in [variables], or quote it if it is a node id: '{item.name}'"
+                    if item.name in known
+                    else "declare it in [variables]"
+                )
+                report(item, f"unknown variable {item.name!r} in condition", hint)
+            elif variable.secret:
+                report(
+                    item,
+                    f"secret variable {item.name!r} cannot be used in a condition",
+                    "a condition's values are recorded with the run; use a non-secret variable",
+                )
+        elif isinstance(item, Call):
+            _check_call(item, node, known, report)
+        elif isinstance(item, Compare):
+            _check_choices(item, variables, report)
+
+
+def _check_call(call: Call, node: Node, known: set[str], report: Report) -> None:
+    arity = CONDITION_FUNCTIONS.get(call.function)
+    if arity is None:
+        hint = did_you_mean(call.function, CONDITION_FUNCTIONS) or "functions are: " + ", ".join(
+            CONDITION_FUNCTIONS
+        )
+        report(call, f"unknown function {call.function!r}", hint)
+        return
+    if len(call.args) != arity:
+        report(
+            call,
+            f"{call.function}() takes {arity} argument, got {len(call.args)}",
+            f"e.g. {call.function}('build')",
+        )
+        return
+    argument = call.args[0]
+    if not (isinstance(argument, Literal) and isinstance(argument.value, str)):
+        report(
+            call,
+            f"{call.function}() takes a node id in quotes",
+            f"e.g. {call.function}('{getattr(argument, 'name', 'build')}')",
+        )
+        return
+    if argument.value == node.id:
+        report(call, f"{call.function}() names the node itself", "a node cannot wait for itself")
+    elif argument.value not in known:
+        hint = did_you_mean(argument.value, known) or "name a node table of this runbook"
+        report(argument, f"unknown node {argument.value!r} in {call.function}()", hint)
+
+
+def _check_choices(compare: Compare, variables: dict[str, VariableDef], report: Report) -> None:
+    """Warn about comparisons with values a variable's `choices` can never take."""
+    pairs = [(compare.left, compare.right), (compare.right, compare.left)]
+    for side, other in pairs:
+        if not isinstance(side, Variable) or side.name not in variables:
+            continue
+        choices = variables[side.name].choices
+        if choices is None:
+            continue
+        values = other.items if isinstance(other, ListExpr) else (other,)
+        if compare.op in ("in", "not in") and other is compare.left:
+            continue
+        for value in values:
+            if isinstance(value, Literal) and value.value not in choices:
+                report(
+                    value,
+                    f"{side.name} is never {value.value!r}: its choices are "
+                    + ", ".join(repr(c) for c in choices),
+                    "this comparison always has the same result; check the spelling",
+                    "warning",
+                )

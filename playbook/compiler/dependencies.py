@@ -1,0 +1,92 @@
+"""Expansion of `depends_on` shorthands into explicit edges and outcome conditions.
+
+No `depends_on` means the previous node; `"^"` the previous node; `"*"` every earlier node; a
+string one node; a list any mix of these and `X:success` / `X:failure`. Conditional entries in
+one list combine with OR (the specification's `cleanup` runs "after either succeeds").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from playbook.compiler.ast import BoolOp, Call, Expr, Literal
+from playbook.compiler.ir import Edge, Node
+from playbook.compiler.source import Source
+from playbook.diagnostics import did_you_mean
+
+PREVIOUS = "^"
+ALL_EARLIER = "*"
+OUTCOME_FUNCTIONS = {"success": "has_succeeded", "failure": "has_failed"}
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """A node's explicit upstream edges and the OR of its conditional entries, if any."""
+
+    edges: tuple[Edge, ...]
+    condition: Expr | None
+
+
+def expand_dependencies(source: Source, nodes: list[Node]) -> dict[str, Expansion]:
+    # Tables dropped for other errors still count as known, so typos get a useful hint.
+    known = {key for key, value in source.data.items() if isinstance(value, dict)} - {
+        "runbook",
+        "variables",
+    }
+    expansions: dict[str, Expansion] = {}
+    for index, node in enumerate(nodes):
+        raw = source.data[node.id].get("depends_on")
+        entries = [PREVIOUS] if raw is None else [raw] if isinstance(raw, str) else list(raw)
+        if raw is None and index == 0:
+            entries = []
+        expansions[node.id] = _expand(source, nodes, index, entries, known)
+    return expansions
+
+
+def _expand(
+    source: Source, nodes: list[Node], index: int, entries: list[str], known: set[str]
+) -> Expansion:
+    node_id = nodes[index].id
+    edges: dict[str, str] = {}
+    outcomes: list[Expr] = []
+
+    def problem(message: str, hint: str | None = None) -> None:
+        source.report(f"node {node_id!r}: {message}", path=(node_id,), key="depends_on", hint=hint)
+
+    for entry in entries:
+        if entry == PREVIOUS:
+            if index == 0:
+                problem('"^" on the first node: there is no previous node', "use depends_on = []")
+            else:
+                edges.setdefault(nodes[index - 1].id, "order")
+            continue
+        if entry == ALL_EARLIER:
+            for earlier in nodes[:index]:
+                edges.setdefault(earlier.id, "order")
+            continue
+        target, _, outcome = entry.partition(":")
+        target = target.strip()
+        if outcome and outcome not in OUTCOME_FUNCTIONS:
+            hint = did_you_mean(outcome, OUTCOME_FUNCTIONS) or "use X:success or X:failure"
+            problem(f"unknown outcome {outcome!r} in {entry!r}", hint)
+            continue
+        if target == node_id:
+            problem("a node cannot depend on itself", "remove it from depends_on")
+            continue
+        if target not in known:
+            hint = did_you_mean(target, known) or "depends_on names node tables of this runbook"
+            problem(f"unknown node {target!r} in depends_on", hint)
+            continue
+        if outcome:
+            # An explicit outcome edge says more than a plain ordering edge on the same node.
+            if edges.get(target, "order") == "order":
+                edges[target] = outcome
+            outcomes.append(Call(OUTCOME_FUNCTIONS[outcome], (Literal(target),)))
+        else:
+            edges.setdefault(target, "order")
+    condition: Expr | None = None
+    if len(outcomes) == 1:
+        condition = outcomes[0]
+    elif outcomes:
+        condition = BoolOp("or", tuple(outcomes))
+    return Expansion(tuple(Edge(s, k) for s, k in edges.items()), condition)

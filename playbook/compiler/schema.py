@@ -1,0 +1,409 @@
+"""Field-by-field validation of the runbook's tables into IR metadata, variables and nodes.
+
+Every problem is collected (not raised) so `playbook validate` can list all of them.
+Dependencies and conditions are left for later passes; nodes leave here without edges.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+from playbook.compiler.ir import DEFAULT_PROMPT_AFTER, NODE_TYPES, Node, Runbook, VariableDef
+from playbook.compiler.source import Source
+from playbook.conversion import TYPE_NAMES, ConversionError, canonical_type, convert, type_of
+from playbook.diagnostics import did_you_mean
+from playbook.templating import is_template
+
+RESERVED_TABLES = ("runbook", "variables")
+NODE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+RUNBOOK_FIELDS = ("title", "description", "version", "author", "created_at", "plugin_config")
+VARIABLE_FIELDS = (
+    "type",
+    "default",
+    "required",
+    "choices",
+    "min",
+    "max",
+    "pattern",
+    "description",
+    "secret",
+)
+COMMON_FIELDS = (
+    "type",
+    "name",
+    "description",
+    "depends_on",
+    "when",
+    "critical",
+    "skip",
+    "prompt_before",
+    "prompt_after",
+)
+TYPE_FIELDS = {
+    "Manual": (),
+    "Command": ("command_name", "timeout", "interactive"),
+    "Function": ("plugin", "function", "function_params", "plugin_config"),
+}
+
+
+def _describe(value: Any) -> str:
+    names = {"string": "a string", "int": "an integer", "float": "a number", "bool": "a boolean"}
+    names |= {"list": "an array", "dict": "a table"}
+    return (
+        f"{names[type_of(value)]} ({value!r})"
+        if not isinstance(value, dict | list)
+        else names[type_of(value)]
+    )
+
+
+class _Fields:
+    """Typed access to one table's fields, reporting each mistake at its key."""
+
+    def __init__(
+        self,
+        source: Source,
+        path: tuple[str, ...],
+        table: dict[str, Any],
+        where: str,
+        anchor: str | None = None,
+    ) -> None:
+        self.source = source
+        self.path = path
+        self.table = table
+        self.where = where
+        # Inline tables (variables) are located at their own key, not at each field.
+        self.anchor = anchor
+
+    def error(self, key: str, message: str, hint: str | None = None) -> None:
+        self.source.report(
+            f"{self.where} {message}", path=self.path, key=self.anchor or key, hint=hint
+        )
+
+    def unknown(self, allowed: tuple[str, ...], what: str) -> None:
+        for key in self.table:
+            if key not in allowed:
+                hint = did_you_mean(key, allowed) or f"{what} fields are: {', '.join(allowed)}"
+                self.error(key, f"unknown field {key!r}", hint)
+
+    def get(
+        self, key: str, accept: Callable[[Any], bool], expected: str, default: Any = None
+    ) -> Any:
+        if key not in self.table:
+            return default
+        value = self.table[key]
+        if not accept(value):
+            self.error(key, f"field {key!r} must be {expected}, got {_describe(value)}")
+            return default
+        return value
+
+    def text(self, key: str, default: str | None = "") -> str | None:
+        return self.get(key, lambda v: isinstance(v, str), "a string", default)
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        return self.get(key, lambda v: isinstance(v, bool), "true or false", default)
+
+    def flag_or_template(self, key: str, default: bool = False) -> bool | str:
+        value = self.get(
+            key,
+            lambda v: isinstance(v, bool | str),
+            "true, false or a template",
+            default,
+        )
+        if isinstance(value, str) and not is_template(value):
+            try:
+                return convert(value, "bool")
+            except ConversionError as error:
+                self.error(key, f"field {key!r}: {error}")
+                return default
+        return value
+
+    def table_of(self, key: str) -> dict[str, Any]:
+        return self.get(key, lambda v: isinstance(v, dict), 'a table, e.g. { key = "value" }', {})
+
+
+def check_runbook(source: Source) -> Runbook:
+    raw = source.data.get("runbook")
+    if not isinstance(raw, dict):
+        if raw is None:
+            source.report(
+                "missing [runbook] table",
+                line=1,
+                hint='add a [runbook] table with at least title = "…"',
+            )
+        else:
+            source.report("`runbook` must be a table", key="runbook")
+        return Runbook(title="")
+    fields = _Fields(source, ("runbook",), raw, "[runbook]")
+    fields.unknown(RUNBOOK_FIELDS, "[runbook]")
+    title = fields.text("title", None)
+    if title is None and "title" not in raw:
+        source.report(
+            "[runbook] has no title", path=("runbook",), hint='add title = "What this runbook does"'
+        )
+    created_at = raw.get("created_at")
+    if isinstance(created_at, dt.date | dt.datetime | dt.time):
+        created_at = created_at.isoformat()
+    elif created_at is not None and not isinstance(created_at, str):
+        fields.error(
+            "created_at", "field 'created_at' must be a date-time such as 2025-05-03T12:00:00Z"
+        )
+        created_at = None
+    version = raw.get("version")
+    if isinstance(version, int | float) and not isinstance(version, bool):
+        version = str(version)
+    elif version is not None and not isinstance(version, str):
+        fields.error("version", f"field 'version' must be a string, got {_describe(version)}")
+        version = None
+    plugin_config = fields.table_of("plugin_config")
+    for plugin, config in plugin_config.items():
+        if not isinstance(config, dict):
+            source.report(
+                f"[runbook.plugin_config.{plugin}] must be a table of settings",
+                path=("runbook", "plugin_config"),
+                key=plugin,
+            )
+    return Runbook(
+        title=title or "",
+        description=fields.text("description") or "",
+        version=version,
+        author=fields.text("author", None),
+        created_at=created_at,
+        plugin_config={k: v for k, v in plugin_config.items() if isinstance(v, dict)},
+    )
+
+
+def check_variables(source: Source) -> tuple[VariableDef, ...]:
+    raw = source.data.get("variables", {})
+    if not isinstance(raw, dict):
+        source.report("`variables` must be a table", key="variables")
+        return ()
+    found = []
+    for name, definition in raw.items():
+        if not isinstance(definition, dict):
+            # A bare value is shorthand for its default: `APP = "myapp"`.
+            definition = {"default": definition}
+        variable = _check_variable(source, name, definition)
+        if variable is not None:
+            found.append(variable)
+    return tuple(found)
+
+
+def _check_variable(source: Source, name: str, raw: dict[str, Any]) -> VariableDef | None:
+    fields = _Fields(source, ("variables",), raw, f"variable {name!r}:", anchor=name)
+    if not NODE_ID.match(name) or "-" in name:
+        fields.error(
+            name, "is not a valid name", "use letters, digits and underscores, e.g. APP_NAME"
+        )
+        return None
+    fields.unknown(VARIABLE_FIELDS, "variable")
+    declared = fields.text("type", None)
+    default = raw.get("default")
+    if declared is not None:
+        var_type = canonical_type(declared)
+        if var_type is None:
+            fields.error(
+                "type",
+                f"unknown type {declared!r}",
+                did_you_mean(declared, TYPE_NAMES) or f"types are: {', '.join(TYPE_NAMES)}",
+            )
+            return None
+    else:
+        var_type = type_of(default) if default is not None else "string"
+    choices = fields.get(
+        "choices", lambda v: isinstance(v, list) and len(v) > 0, "a non-empty array"
+    )
+    number = lambda v: isinstance(v, int | float) and not isinstance(v, bool)  # noqa: E731
+    minimum = fields.get("min", number, "a number")
+    maximum = fields.get("max", number, "a number")
+    if minimum is not None and maximum is not None and minimum > maximum:
+        fields.error("min", f"min ({minimum}) is greater than max ({maximum})")
+    pattern = fields.text("pattern", None)
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            fields.error(
+                "pattern", f"pattern {pattern!r} is not a valid regular expression: {error}"
+            )
+            pattern = None
+    variable = VariableDef(
+        name=name,
+        type=var_type,
+        default=default,
+        required=fields.flag("required"),
+        choices=tuple(choices) if choices is not None else None,
+        min=minimum,
+        max=maximum,
+        pattern=pattern,
+        description=fields.text("description") or "",
+        secret=fields.flag("secret"),
+        line=source.key_position(("variables",), name)[0],
+    )
+    if choices is not None:
+        for choice in choices:
+            problem = check_value(variable, choice)
+            if problem and "one of" not in problem:
+                fields.error("choices", f"choice {choice!r} {problem}")
+    if default is not None:
+        problem = check_value(variable, default)
+        if problem:
+            fields.error("default", f"default {default!r} {problem}")
+    return variable
+
+
+def check_value(variable: VariableDef, value: Any) -> str | None:
+    """Why `value` is not acceptable for `variable` (already of the right type or text), or None.
+
+    Shared with the runtime, which checks values bound from the command line, files, the
+    environment and prompts against the same definition.
+    """
+    try:
+        converted = convert(value, variable.type)
+    except ConversionError as error:
+        return str(error)
+    if variable.choices is not None and converted not in variable.choices:
+        return "is not one of " + ", ".join(repr(c) for c in variable.choices)
+    if variable.type in ("int", "float"):
+        if variable.min is not None and converted < variable.min:
+            return f"is below the minimum {variable.min}"
+        if variable.max is not None and converted > variable.max:
+            return f"is above the maximum {variable.max}"
+    if variable.pattern is not None and not re.fullmatch(variable.pattern, str(converted)):
+        return f"does not match the pattern {variable.pattern!r}"
+    return None
+
+
+def check_nodes(source: Source) -> list[Node]:
+    nodes = []
+    for node_id, raw in source.data.items():
+        if node_id in RESERVED_TABLES:
+            continue
+        if not isinstance(raw, dict):
+            source.report(
+                f"top-level key {node_id!r} is not a node table",
+                key=node_id,
+                hint=f'write nodes as tables: [{node_id}] followed by type = "Command" …',
+            )
+            continue
+        node = _check_node(source, node_id, raw)
+        if node is not None:
+            nodes.append(node)
+    if not nodes and not source.has_errors():
+        source.report(
+            "the runbook has no nodes",
+            line=1,
+            hint='add a table such as [step1] with type = "Command"',
+        )
+    return nodes
+
+
+def _check_node(source: Source, node_id: str, raw: dict[str, Any]) -> Node | None:
+    path = (node_id,)
+    fields = _Fields(source, path, raw, f"node {node_id!r}:")
+    if not NODE_ID.match(node_id):
+        source.report(
+            f"node id {node_id!r} is not valid",
+            path=path,
+            hint="use letters, digits, '_' and '-', starting with a letter or '_'",
+        )
+    node_type = raw.get("type")
+    if node_type is None:
+        source.report(
+            f"node {node_id!r} has no type",
+            path=path,
+            hint=f"add type = one of {', '.join(repr(t) for t in NODE_TYPES)}",
+        )
+        return None
+    if node_type not in NODE_TYPES:
+        hint = did_you_mean(str(node_type), NODE_TYPES) or f"types are: {', '.join(NODE_TYPES)}"
+        fields.error("type", f"unknown node type {node_type!r}", hint)
+        return None
+    fields.unknown(COMMON_FIELDS + TYPE_FIELDS[node_type], f"{node_type} node")
+    fields.get(
+        "depends_on",
+        lambda v: (
+            isinstance(v, str) or (isinstance(v, list) and all(isinstance(i, str) for i in v))
+        ),
+        'a node id, "^", "*", or an array of them',
+    )
+    critical = fields.flag_or_template("critical")
+    skip = fields.flag_or_template("skip")
+    if critical is True and skip is True:
+        fields.error(
+            "skip", "a critical node cannot be skipped", "remove skip = true or critical = true"
+        )
+    prompt_after = fields.text("prompt_after", DEFAULT_PROMPT_AFTER) or ""
+    if node_type == "Manual" and not prompt_after.strip():
+        fields.error(
+            "prompt_after",
+            "a Manual node needs a prompt_after: it is the approval question",
+            'e.g. prompt_after = "Proceed with deployment?"',
+        )
+    extra: dict[str, Any] = {}
+    if node_type == "Command":
+        extra = _command_fields(fields)
+    elif node_type == "Function":
+        extra = _function_fields(fields)
+    return Node(
+        id=node_id,
+        type=node_type,
+        line=source.table_line(node_id),
+        name=fields.text("name", node_id) or node_id,
+        description=fields.text("description") or "",
+        critical=critical,
+        skip=skip,
+        prompt_before=fields.text("prompt_before") or "",
+        prompt_after=prompt_after,
+        when=fields.text("when", None),
+        **extra,
+    )
+
+
+def _required_text(fields: _Fields, key: str, example: str) -> str:
+    value = fields.text(key, None)
+    if key not in fields.table:
+        node_id = fields.path[0]
+        fields.source.report(
+            f"node {node_id!r}: missing required field {key!r}",
+            path=fields.path,
+            hint=f"add {key} = {example}",
+        )
+    elif value is not None and not value.strip():
+        fields.error(key, f"field {key!r} must not be empty")
+    return value or ""
+
+
+def _command_fields(fields: _Fields) -> dict[str, Any]:
+    timeout = fields.get(
+        "timeout",
+        lambda v: (isinstance(v, int) and not isinstance(v, bool)) or isinstance(v, str),
+        "a number of seconds or a template",
+    )
+    if isinstance(timeout, str) and not is_template(timeout):
+        try:
+            timeout = convert(timeout, "int")
+        except ConversionError as error:
+            fields.error("timeout", f"field 'timeout': {error}")
+            timeout = None
+    if isinstance(timeout, int) and timeout <= 0:
+        fields.error(
+            "timeout", f"field 'timeout' must be a positive number of seconds, got {timeout}"
+        )
+    return {
+        "command_name": _required_text(fields, "command_name", '"make build"'),
+        "timeout": timeout,
+        "interactive": fields.flag("interactive"),
+    }
+
+
+def _function_fields(fields: _Fields) -> dict[str, Any]:
+    return {
+        "plugin": _required_text(fields, "plugin", '"python"'),
+        "function": _required_text(fields, "function", '"notify"'),
+        "function_params": fields.table_of("function_params"),
+        "plugin_config": fields.table_of("plugin_config"),
+    }

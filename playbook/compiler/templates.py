@@ -1,0 +1,104 @@
+"""Compile-time checks of every templated field: Jinja2 syntax and declared variables.
+
+Templates are only checked here, never rendered: rendering needs values, which the compiler
+never has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from jinja2 import TemplateSyntaxError, meta
+from jinja2.exceptions import TemplateAssertionError
+
+from playbook.compiler.ir import Node, Runbook, VariableDef
+from playbook.compiler.source import Source
+from playbook.diagnostics import did_you_mean
+from playbook.templating import is_template, make_environment
+
+NODE_TEXT_FIELDS = ("name", "description", "prompt_before", "prompt_after", "command_name")
+NODE_TYPED_FIELDS = ("timeout", "critical", "skip")
+NODE_TABLE_FIELDS = ("function_params", "plugin_config")
+
+
+def templated_fields(node: Node) -> Iterator[tuple[str, str]]:
+    """(field, template) for every string field of a node that a run renders."""
+    for field in (*NODE_TEXT_FIELDS, *NODE_TYPED_FIELDS):
+        value = getattr(node, field)
+        if isinstance(value, str):
+            yield field, value
+    for field in NODE_TABLE_FIELDS:
+        for key_path, value in _strings(getattr(node, field), field):
+            yield key_path, value
+
+
+def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    pending = [(path, value)]
+    while pending:
+        where, item = pending.pop()
+        if isinstance(item, str):
+            yield where, item
+        elif isinstance(item, dict):
+            pending.extend((f"{where}.{key}", sub) for key, sub in reversed(item.items()))
+        elif isinstance(item, list):
+            pending.extend((f"{where}[{i}]", sub) for i, sub in reversed(list(enumerate(item))))
+
+
+def check_templates(
+    source: Source, runbook: Runbook, nodes: list[Node], variables: tuple[VariableDef, ...]
+) -> None:
+    checker = _Checker(source, {variable.name for variable in variables})
+    for field in ("title", "description"):
+        checker.check(getattr(runbook, field), ("runbook",), field, f"[runbook] {field}")
+    for plugin, config in runbook.plugin_config.items():
+        for where, text in _strings(config, plugin):
+            checker.check(text, ("runbook", "plugin_config"), plugin, f"plugin_config.{where}")
+    for node in nodes:
+        for field, text in templated_fields(node):
+            checker.check(
+                text,
+                (node.id,),
+                field.split(".")[0].split("[")[0],
+                f"node {node.id!r} field {field!r}",
+            )
+
+
+class _Checker:
+    def __init__(self, source: Source, declared: set[str]) -> None:
+        self.source = source
+        self.declared = declared
+        self.environment = make_environment()
+        self.known = declared | set(self.environment.globals)
+        self.seen: dict[str, list[tuple[str, int | None, str | None]]] = {}
+
+    def check(self, text: str, path: tuple[str, ...], key: str, where: str) -> None:
+        if not is_template(text):
+            return
+        line, _ = self.source.key_position(path, key)
+        for message, template_line, hint in self._problems(text):
+            at = line + template_line - 1 if line is not None and template_line else line
+            self.source.report(f"{where}: {message}", line=at, hint=hint)
+
+    def _problems(self, text: str) -> list[tuple[str, int | None, str | None]]:
+        # Runbooks repeat the same templates across many nodes: check each text once.
+        if text not in self.seen:
+            self.seen[text] = self._analyse(text)
+        return self.seen[text]
+
+    def _analyse(self, text: str) -> list[tuple[str, int | None, str | None]]:
+        try:
+            tree = self.environment.parse(text)
+            self.environment.compile(tree)
+        except TemplateSyntaxError as error:
+            kind = (
+                "invalid template" if not isinstance(error, TemplateAssertionError) else "template"
+            )
+            return [(f"{kind}: {error.message}", error.lineno, "check the {{ }} and {% %} pairs")]
+        problems = []
+        for name in sorted(meta.find_undeclared_variables(tree) - self.known):
+            hint = (
+                did_you_mean(name, self.declared) or f"declare it in [variables]: {name} = {{ … }}"
+            )
+            problems.append((f"template uses undeclared variable {name!r}", None, hint))
+        return problems

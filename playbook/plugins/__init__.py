@@ -1,0 +1,18 @@
+"""Installed plugins: discovery (`registry`), checks before a run (`validation`), calls (`execution`).
+
+The compiler and CLI call `check_function_node`; the runtime calls `run_function`; both take a
+`PluginRegistry`, which imports a plugin only when it is first used.
+"""
+
+from playbook.plugins.execution import run_function
+from playbook.plugins.registry import GROUP, PluginLoadError, PluginRegistry
+from playbook.plugins.validation import check_function_node, is_template
+
+__all__ = [
+    "GROUP",
+    "PluginLoadError",
+    "PluginRegistry",
+    "check_function_node",
+    "is_template",
+    "run_function",
+]

@@ -1,0 +1,57 @@
+"""`playbook info --plugins`: every installed plugin, its functions and their parameters.
+
+A broken plugin is listed as broken with its error instead of hiding it or aborting the listing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from playbook.domain.plugins import PluginError, PluginMetadata
+from playbook.plugins.registry import PluginRegistry
+
+
+def render_plugins_table(console: Console, registry: PluginRegistry | None = None) -> None:
+    """Print one section per installed plugin, sorted by name."""
+    registry = registry or PluginRegistry()
+    names = registry.names()
+    if not names:
+        console.print("No plugins installed.")
+        return
+    for name in names:
+        try:
+            metadata = registry.metadata(name)
+        except PluginError as error:
+            console.print(Text.assemble((name, "bold red"), ("  broken", "red")))
+            console.print(Text(f"  {error.message}"), style="red")
+            if error.hint:
+                console.print(Text(f"  hint: {error.hint}"))
+            console.print()
+            continue
+        _render_plugin(console, name, registry.source(name).package, metadata)
+
+
+def _render_plugin(console: Console, name: str, package: str, metadata: PluginMetadata) -> None:
+    console.print(
+        Text.assemble((name, "bold cyan"), f"  {metadata.version}", (f"  ({package})", "dim"))
+    )
+    if metadata.author:
+        console.print(Text(f"  author: {metadata.author}"))
+    if metadata.description:
+        console.print(Text(f"  {metadata.description}"))
+    table = Table(show_lines=False)
+    for column in ("Function", "Parameter", "Type", "Required", "Default", "Choices", "Description"):
+        table.add_column(column, overflow="fold")
+    for function in sorted(metadata.functions.values(), key=lambda signature: signature.name):
+        table.add_row(Text(function.name, style="bold"), *_cells("", "", "", "", "", ""))
+        table.rows[-1]  # noqa: B018
+    console.print(table)
+    console.print()
+
+
+def _show(value: Any) -> str:
+    return "" if value is None else repr(value)
