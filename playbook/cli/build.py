@@ -1,4 +1,4 @@
-"""The `playbook` command line: thin commands over the compiler and the runtime."""
+"""`playbook compile` and `playbook validate`: the compiler's commands."""
 
 from __future__ import annotations
 
@@ -10,55 +10,10 @@ from typing import Any
 
 import click
 
-from playbook import __version__
+from playbook.cli.app import EXIT_ERROR, cli, echo_warnings, runbook_argument
 from playbook.compiler import CompileResult, compile_file
 from playbook.compiler.ir import Program
 from playbook.diagnostics import Diagnostic, PlaybookError
-
-EXIT_ERROR = 1
-EXIT_INTERNAL = 2
-
-
-class PlaybookGroup(click.Group):
-    """Turns user errors into one readable message and an exit code, never a traceback."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except PlaybookError as error:
-            click.echo(error.render(), err=True)
-            ctx.exit(EXIT_ERROR)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
-            raise
-        except Exception as error:
-            if ctx.obj and ctx.obj.get("verbose"):
-                raise
-            click.echo(
-                f"internal error: {type(error).__name__}: {error}\n"
-                "  hint: run again with `playbook --verbose …` for the traceback",
-                err=True,
-            )
-            ctx.exit(EXIT_INTERNAL)
-
-
-@click.group(cls=PlaybookGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--verbose", is_flag=True, help="Show tracebacks for internal errors.")
-@click.version_option(__version__, prog_name="playbook")
-@click.pass_context
-def cli(ctx: click.Context, verbose: bool) -> None:
-    """Guided, resumable, auditable runs of operations runbooks."""
-    ctx.ensure_object(dict)
-    ctx.obj["verbose"] = verbose
-
-
-runbook_argument = click.argument(
-    "file", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE"
-)
-
-
-def echo_warnings(warnings: list[Diagnostic], lines: list[str]) -> None:
-    for warning in warnings:
-        click.echo(warning.render(lines), err=True)
 
 
 @cli.command("compile")
@@ -145,7 +100,3 @@ def _validation_json(
         "warnings": [d.to_json() for d in diagnostics if d.severity == "warning"],
         "summary": _summary(result.program) if result is not None else None,
     }
-
-
-def main() -> None:
-    cli(prog_name="playbook")
