@@ -36,8 +36,14 @@ def expand_dependencies(source: Source, nodes: list[Node]) -> dict[str, Expansio
     expansions: dict[str, Expansion] = {}
     for index, node in enumerate(nodes):
         raw = source.data[node.id].get("depends_on")
-        entries = [PREVIOUS] if raw is None else [raw] if isinstance(raw, str) else list(raw)
-        if raw is None and index == 0:
+        if raw is None:
+            entries = [PREVIOUS] if index > 0 else []
+        elif isinstance(raw, str):
+            entries = [raw]
+        elif isinstance(raw, list) and all(isinstance(entry, str) for entry in raw):
+            entries = raw
+        else:
+            # Reported by the schema pass; the node keeps no edges rather than guessed ones.
             entries = []
         expansions[node.id] = _expand(source, nodes, index, entries, known)
     return expansions

@@ -55,4 +55,8 @@ def _report_cycle(
     hint = "remove one of these dependencies"
     if "condition" in kinds:
         hint += " (a node named in a `when` condition is waited for, so it counts as one)"
-    source.report(f"dependency cycle: {text}", path=(nodes[first].id,), key="depends_on", hint=hint)
+    # Point at the field that makes the first node wait inside the loop.
+    upstream = nodes[loop[(loop.index(first) + 1) % len(loop)]].id
+    kind = next(e.kind for e in nodes[first].edges if e.source == upstream)
+    key = "when" if kind == "condition" else "depends_on"
+    source.report(f"dependency cycle: {text}", path=(nodes[first].id,), key=key, hint=hint)

@@ -87,7 +87,17 @@ class _Fields:
         for key in self.table:
             if key not in allowed:
                 hint = did_you_mean(key, allowed) or f"{what} fields are: {', '.join(allowed)}"
-                self.error(key, f"unknown field {key!r}", hint)
+                if self.anchor is not None:
+                    self.error(key, f"unknown field {key!r}", hint)
+                    continue
+                # The caret goes under the misspelled key itself, not its value.
+                line, column = self.source.key_position(self.path, key)
+                if line is not None and column is not None:
+                    text = self.source.lines[line - 1]
+                    column = len(text) - len(text.lstrip()) + 1
+                self.source.report(
+                    f"{self.where} unknown field {key!r}", line=line, column=column, hint=hint
+                )
 
     def get(
         self, key: str, accept: Callable[[Any], bool], expected: str, default: Any = None

@@ -6,8 +6,9 @@ never has.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from jinja2 import TemplateSyntaxError, meta
 from jinja2.exceptions import TemplateAssertionError
@@ -64,29 +65,52 @@ def check_templates(
             )
 
 
+class _Problem(NamedTuple):
+    message: str
+    line: int | None  # inside the template, when Jinja knows it
+    hint: str | None
+    name: str | None = None  # the undeclared variable, located in the source by its name
+
+
 class _Checker:
     def __init__(self, source: Source, declared: set[str]) -> None:
         self.source = source
         self.declared = declared
         self.environment = make_environment()
         self.known = declared | set(self.environment.globals)
-        self.seen: dict[str, list[tuple[str, int | None, str | None]]] = {}
+        self.seen: dict[str, list[_Problem]] = {}
 
     def check(self, text: str, path: tuple[str, ...], key: str, where: str) -> None:
         if not is_template(text):
             return
-        line, _ = self.source.key_position(path, key)
-        for message, template_line, hint in self._problems(text):
-            at = line + template_line - 1 if line is not None and template_line else line
-            self.source.report(f"{where}: {message}", line=at, hint=hint)
+        line, column = self.source.key_position(path, key)
+        for problem in self._problems(text):
+            at, at_column = line, None
+            if line is not None and problem.line:
+                at = line + problem.line - 1
+            elif line is not None and column is not None and problem.name:
+                at, at_column = self._locate(problem.name, line, column, text.count("\n") + 1)
+            self.source.report(
+                f"{where}: {problem.message}", line=at, column=at_column, hint=problem.hint
+            )
 
-    def _problems(self, text: str) -> list[tuple[str, int | None, str | None]]:
+    def _locate(self, name: str, line: int, column: int, span: int) -> tuple[int, int | None]:
+        """The first place `name` is written in the value starting at (line, column)."""
+        word = re.compile(rf"\b{re.escape(name)}\b")
+        for number in range(line, min(line + span, len(self.source.lines) + 1)):
+            start = column - 1 if number == line else 0
+            found = word.search(self.source.lines[number - 1], start)
+            if found:
+                return number, found.start() + 1
+        return line, None
+
+    def _problems(self, text: str) -> list[_Problem]:
         # Runbooks repeat the same templates across many nodes: check each text once.
         if text not in self.seen:
             self.seen[text] = self._analyse(text)
         return self.seen[text]
 
-    def _analyse(self, text: str) -> list[tuple[str, int | None, str | None]]:
+    def _analyse(self, text: str) -> list[_Problem]:
         try:
             tree = self.environment.parse(text)
             self.environment.compile(tree)
@@ -94,11 +118,17 @@ class _Checker:
             kind = (
                 "invalid template" if not isinstance(error, TemplateAssertionError) else "template"
             )
-            return [(f"{kind}: {error.message}", error.lineno, "check the {{ }} and {% %} pairs")]
+            return [
+                _Problem(
+                    f"{kind}: {error.message}", error.lineno, "check the {{ }} and {% %} pairs"
+                )
+            ]
         problems = []
         for name in sorted(meta.find_undeclared_variables(tree) - self.known):
             hint = (
                 did_you_mean(name, self.declared) or f"declare it in [variables]: {name} = {{ … }}"
             )
-            problems.append((f"template uses undeclared variable {name!r}", None, hint))
+            problems.append(
+                _Problem(f"template uses undeclared variable {name!r}", None, hint, name)
+            )
         return problems

@@ -149,7 +149,9 @@ def _syntax_error(error: UnexpectedInput, text: str) -> WhenSyntaxError:
     if isinstance(error, UnexpectedCharacters):
         found = text.splitlines()[line - 1][column - 1 : column] if text else ""
         message = f"unexpected character {found!r}"
-        hint = "conditions support or, and, not, comparisons, in, literals and calls"
+        hint = _CHARACTER_HINTS.get(
+            found, "conditions support or, and, not, comparisons, in, literals and calls"
+        )
     else:
         assert isinstance(error, UnexpectedToken)
         message = f"unexpected {error.token.value!r}"
@@ -157,6 +159,16 @@ def _syntax_error(error: UnexpectedInput, text: str) -> WhenSyntaxError:
         hint = "expected " + ", ".join(dict.fromkeys(expected)) if expected else None
     return WhenSyntaxError(message, line, column, hint)
 
+
+#: Operators from other languages that people write in conditions, and what to write instead.
+_CHARACTER_HINTS = {
+    "=": "compare with == (a single = is not an operator here)",
+    "&": "write 'and' instead of &&",
+    "|": "write 'or' instead of ||",
+    "!": "write 'not' instead of ! (!= is the only operator with !)",
+    "'": "this string is never closed: add the closing quote",
+    '"': "this string is never closed: add the closing quote",
+}
 
 _TERMINAL_WORDS = {
     "NAME": "a name",
