@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from playbook.domain.plugins import PluginError, PluginMetadata
+from playbook.domain.plugins import ParameterDef, PluginError, PluginMetadata
 from playbook.plugins.registry import PluginRegistry
 
 
@@ -44,13 +44,38 @@ def _render_plugin(console: Console, name: str, package: str, metadata: PluginMe
     if metadata.description:
         console.print(Text(f"  {metadata.description}"))
     table = Table(show_lines=False)
-    for column in ("Function", "Parameter", "Type", "Required", "Default", "Choices", "Description"):
+    columns = ("Function", "Parameter", "Type", "Required", "Default", "Choices", "Limits")
+    for column in (*columns, "Description"):
         table.add_column(column, overflow="fold")
     for function in sorted(metadata.functions.values(), key=lambda signature: signature.name):
-        table.add_row(Text(function.name, style="bold"), *_cells("", "", "", "", "", ""))
-        table.rows[-1]  # noqa: B018
+        # Text cells: descriptions are shown as written, never parsed as rich markup.
+        table.add_row(
+            Text(function.name, style="bold"), *map(Text, [""] * 6), Text(function.description)
+        )
+        for param_name, param in function.parameters.items():
+            cells = [
+                param_name,
+                param.type,
+                "yes" if param.required else "no",
+                "" if param.required else _show(param.default),
+                ", ".join(_show(choice) for choice in param.choices or []),
+                _limits(param),
+                param.description,
+            ]
+            table.add_row(Text(""), *map(Text, cells))
     console.print(table)
     console.print()
+
+
+def _limits(param: ParameterDef) -> str:
+    limits = []
+    if param.min_value is not None:
+        limits.append(f">= {param.min_value}")
+    if param.max_value is not None:
+        limits.append(f"<= {param.max_value}")
+    if param.pattern is not None:
+        limits.append(f"matches {param.pattern}")
+    return ", ".join(limits)
 
 
 def _show(value: Any) -> str:

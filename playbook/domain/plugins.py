@@ -146,6 +146,8 @@ class PluginMetadata:
         found: list[str] = []
         if not isinstance(self.name, str) or not self.name:
             found.append("metadata has no name")
+        if not isinstance(self.functions, dict) or not isinstance(self.config_schema, dict):
+            return [*found, "functions and config_schema must be dicts keyed by name"]
         for key, signature in self.functions.items():
             if not isinstance(signature, FunctionSignature):
                 found.append(f"function {key!r} is not a FunctionSignature")
@@ -205,8 +207,13 @@ def unknown_function(metadata: PluginMetadata, function_name: str) -> FunctionNo
     hints = [did_you_mean(function_name, available), f"available: {', '.join(available)}"]
     return FunctionNotFoundError(
         f"plugin {metadata.name!r} has no function {function_name!r}",
-        hint="; ".join(hint for hint in hints if hint),
+        hint=join_hints(*hints),
     )
+
+
+def join_hints(*hints: str | None) -> str:
+    """One hint from the parts that exist (a "did you mean" may have found nothing)."""
+    return " ".join(hint for hint in hints if hint)
 
 
 def bind_values(
@@ -225,7 +232,7 @@ def bind_values(
                 PluginParameterError(
                     f"{owner}: unknown {kind} {name!r}",
                     name,
-                    hint="; ".join(hint for hint in hints if hint),
+                    hint=join_hints(*hints),
                 )
             )
     bound: dict[str, Any] = {}

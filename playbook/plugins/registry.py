@@ -19,6 +19,7 @@ from playbook.domain.plugins import (
     PluginInitializationError,
     PluginMetadata,
     PluginNotFoundError,
+    join_hints,
 )
 
 GROUP = "playbook.plugins"
@@ -80,9 +81,7 @@ class PluginRegistry:
         if not entries:
             installed = ", ".join(self.names()) or "none"
             hints = [did_you_mean(name, self._entries), f"installed plugins: {installed}"]
-            raise PluginNotFoundError(
-                f"unknown plugin {name!r}", hint="; ".join(hint for hint in hints if hint)
-            )
+            raise PluginNotFoundError(f"unknown plugin {name!r}", hint=join_hints(*hints))
         return entries
 
     def _load(self, name: str) -> tuple[type[Plugin], PluginMetadata]:

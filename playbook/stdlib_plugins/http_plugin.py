@@ -8,6 +8,7 @@ Config (`[runbook.plugin_config.http]`): `headers` sent with every request (secr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import urllib.error
 import urllib.request
@@ -127,10 +128,8 @@ def _response(status: int, headers: Any, raw: bytes) -> dict[str, Any]:
     body = raw.decode("utf-8", errors="replace")
     result: dict[str, Any] = {"status": status, "headers": dict(headers.items()), "body": body}
     if "json" in headers.get("Content-Type", ""):
-        try:
+        with contextlib.suppress(json.JSONDecodeError):  # a mislabeled body stays text
             result["json"] = json.loads(body)
-        except json.JSONDecodeError:
-            pass
     return result
 
 

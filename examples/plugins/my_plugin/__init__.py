@@ -1,0 +1,1 @@
+"""Example Playbook plugins, as a third party would publish them."""

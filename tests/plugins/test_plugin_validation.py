@@ -1,0 +1,143 @@
+"""`check_function_node`: what `playbook validate` reports for a Function node."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from playbook.plugins import PluginRegistry, check_function_node
+
+
+def messages(registry: PluginRegistry, plugin: str, function: str, **params: Any) -> list[str]:
+    return [d.message for d in check_function_node(registry, plugin, function, params)]
+
+
+def test_a_correct_node_has_no_diagnostics(registry: PluginRegistry) -> None:
+    assert messages(registry, "python", "notify", message="hi", level="warning") == []
+
+
+def test_diagnostics_carry_the_location_and_hint(registry: PluginRegistry) -> None:
+    [diagnostic] = check_function_node(
+        registry, "pyton", "notify", {}, file="deploy.playbook.toml", line=12
+    )
+    assert diagnostic.render() == (
+        "deploy.playbook.toml:12: error: unknown plugin 'pyton'\n"
+        "  hint: did you mean 'python'? installed plugins: " + ", ".join(registry.names())
+    )
+
+
+def test_unknown_plugin_without_a_close_name_lists_installed_ones(
+    registry: PluginRegistry,
+) -> None:
+    [diagnostic] = check_function_node(registry, "zzz", "f", {})
+    assert diagnostic.hint == "installed plugins: " + ", ".join(registry.names())
+
+
+def test_unknown_function_suggests_the_closest(registry: PluginRegistry) -> None:
+    [diagnostic] = check_function_node(registry, "python", "notfy", {"message": "x"})
+    assert diagnostic.message == "plugin 'python' has no function 'notfy'"
+    assert diagnostic.hint == "did you mean 'notify'? available: notify, sleep, throw"
+
+
+@pytest.mark.parametrize(
+    ("plugin", "function", "params", "expected"),
+    [
+        ("python", "notify", {}, "python.notify: missing required parameter 'message' (str)"),
+        (
+            "python",
+            "notify",
+            {"message": "x", "mesage": "y"},
+            "python.notify: unknown parameter 'mesage'",
+        ),
+        (
+            "python",
+            "sleep",
+            {"seconds": "soon"},
+            "python.sleep: parameter 'seconds': expected an int, got 'soon'",
+        ),
+        (
+            "python",
+            "sleep",
+            {"seconds": True},
+            "python.sleep: parameter 'seconds': expected an int, got True",
+        ),
+        (
+            "python",
+            "sleep",
+            {"seconds": -1},
+            "python.sleep: parameter 'seconds' must be at least 0, got -1",
+        ),
+        (
+            "python",
+            "notify",
+            {"message": "x", "level": "debug"},
+            "python.notify: parameter 'level' must be one of 'info', 'warning', 'error', "
+            "got 'debug'",
+        ),
+        (
+            "http",
+            "get",
+            {"url": "ftp://example.com"},
+            "http.get: parameter 'url' must match the pattern '^https?://', "
+            "got 'ftp://example.com'",
+        ),
+        (
+            "http",
+            "get",
+            {"url": "http://x", "expected_status": 700},
+            "http.get: parameter 'expected_status' must be at most 599, got 700",
+        ),
+        (
+            "example",
+            "send_alert",
+            {"message": "x", "urgent": "sometimes"},
+            "example.send_alert: parameter 'urgent': expected a bool (true/false, yes/no, 1/0), "
+            "got 'sometimes'",
+        ),
+        (
+            "http",
+            "post",
+            {"url": "http://x", "body": "[1, 2]"},
+            "http.post: parameter 'body': expected a dict written as JSON, got '[1, 2]'",
+        ),
+    ],
+)
+def test_each_rule_is_reported(
+    registry: PluginRegistry, plugin: str, function: str, params: dict[str, Any], expected: str
+) -> None:
+    assert messages(registry, plugin, function, **params) == [expected]
+
+
+def test_all_problems_of_a_node_are_reported_together(registry: PluginRegistry) -> None:
+    assert messages(registry, "http", "get", timeout="fast", retries=3) == [
+        "http.get: unknown parameter 'retries'",
+        "http.get: missing required parameter 'url' (str)",
+        "http.get: parameter 'timeout': expected a float, got 'fast'",
+    ]
+
+
+def test_templated_values_are_left_for_run_time(registry: PluginRegistry) -> None:
+    assert messages(registry, "python", "sleep", seconds="{{ TIMEOUT }}") == []
+    assert (
+        messages(registry, "python", "notify", message="x", level="{% if P %}error{% endif %}")
+        == []
+    )
+    assert messages(registry, "python", "sleep", secs="{{ TIMEOUT }}") == [
+        "python.sleep: unknown parameter 'secs'",
+        "python.sleep: missing required parameter 'seconds' (int)",
+    ]
+
+
+def test_the_spec_type_conversion_example_validates(registry: PluginRegistry) -> None:
+    assert messages(registry, "python", "sleep", seconds="{{TIMEOUT}}") == []
+    assert (
+        messages(
+            registry,
+            "example",
+            "send_alert",
+            message="Alert for {{APP_NAME}}",
+            urgent="{{ENABLED}}",
+        )
+        == []
+    )

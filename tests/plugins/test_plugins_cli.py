@@ -1,0 +1,44 @@
+"""`playbook info --plugins` output: plugins, functions, parameters, and broken packages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.console import Console
+
+from playbook.plugins import PluginRegistry
+from playbook.plugins_cli import render_plugins_table
+
+
+def render(registry: PluginRegistry) -> str:
+    console = Console(width=200, record=True, color_system=None)
+    render_plugins_table(console, registry)
+    return console.export_text()
+
+
+def test_each_plugin_is_shown_with_its_functions_and_parameters() -> None:
+    text = render(PluginRegistry())
+    assert "my-plugin  1.0.0  (my-plugin 1.0.0)" in text
+    assert "author: Your Name" in text
+    assert "Custom functionality for Playbook" in text
+    assert "my_function" in text
+    rows = [" ".join(line.replace("│", " ").split()) for line in text.splitlines()]
+    assert "input str yes Input parameter" in rows
+    assert (
+        "level str no 'info' 'info', 'warning', 'error' Severity shown before the message" in rows
+    )
+    assert "seconds int yes >= 0 How long" in rows
+    assert "url str yes matches ^https?:// http:// or https:// URL" in rows
+
+
+def test_a_broken_plugin_is_listed_with_its_error(install_plugin: Callable[..., None]) -> None:
+    install_plugin("broken", "raise ImportError('missing libfoo')\n", package="playbook-broken")
+    text = render(PluginRegistry())
+    assert "broken  broken" in text
+    assert "plugin 'broken' from package playbook-broken 1.0 is broken: cannot import" in text
+    assert "ImportError: missing libfoo" in text
+    assert "python  1.0.0" in text
+
+
+def test_no_plugins_installed() -> None:
+    assert render(PluginRegistry([])) == "No plugins installed.\n"
