@@ -31,7 +31,8 @@ class Diagnostic:
 
     def render(self, source_lines: list[str] | None = None) -> str:
         """The message, the offending source line with a caret, and the hint."""
-        text = [f"{self.location()}: {self.severity}: {self.message}"]
+        prefix = f"{self.location()}: " if self.file or self.line is not None else ""
+        text = [f"{prefix}{self.severity}: {self.message}"]
         if source_lines and self.line is not None and 1 <= self.line <= len(source_lines):
             code = source_lines[self.line - 1].rstrip("\n")
             text.append(f"    {code}")

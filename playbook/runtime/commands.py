@@ -1,0 +1,229 @@
+"""Running one shell command: live output for the operator, a capped capture for the record.
+
+The command runs in its own process group, so a timeout or an interrupt reaches every process
+it started, not just the shell.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import os
+import selectors
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import IO
+
+#: How much of each stream the state database keeps: the start and the end, which is where
+#: commands say what they are doing and why they failed.
+CAPTURE_HEAD = 64 * 1024
+CAPTURE_TAIL = 192 * 1024
+#: After SIGTERM, how long the process group gets before SIGKILL.
+KILL_GRACE_S = 2.0
+#: After the shell exits, how long to wait for background children to release its output.
+DRAIN_GRACE_S = 0.5
+#: Hold a partial line this long before showing it, so a redacted secret is never split.
+PARTIAL_LINE_S = 0.2
+
+Writer = Callable[[str, str], None]
+
+
+class CapturedText:
+    """Keeps the head and tail of a stream and counts what was dropped between them."""
+
+    def __init__(self) -> None:
+        self.head: list[str] = []
+        self.head_size = 0
+        self.tail: list[str] = []
+        self.tail_size = 0
+        self.dropped = 0
+
+    def add(self, text: str) -> None:
+        if self.head_size < CAPTURE_HEAD:
+            room = CAPTURE_HEAD - self.head_size
+            self.head.append(text[:room])
+            self.head_size += min(room, len(text))
+            text = text[room:]
+        if not text:
+            return
+        self.tail.append(text)
+        self.tail_size += len(text)
+        while self.tail_size - len(self.tail[0]) >= CAPTURE_TAIL:
+            removed = self.tail.pop(0)
+            self.tail_size -= len(removed)
+            self.dropped += len(removed)
+
+    def text(self) -> str:
+        head = "".join(self.head)
+        tail = "".join(self.tail)
+        if self.dropped:
+            return f"{head}\n[… {self.dropped} characters truncated …]\n{tail}"
+        return head + tail
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    exit_code: int | None
+    stdout: str
+    stderr: str
+    duration_s: float
+    timed_out: bool
+
+
+class _Stream:
+    """Decodes one pipe incrementally (invalid UTF-8 becomes U+FFFD) and releases whole lines."""
+
+    def __init__(self, name: str, redact: Callable[[str], str], write: Writer) -> None:
+        self.name = name
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.pending = ""
+        self.pending_since = 0.0
+        self.redact = redact
+        self.write = write
+        self.captured = CapturedText()
+
+    def feed(self, data: bytes) -> None:
+        text = self.pending + self.decoder.decode(data, final=not data)
+        cut = text.rfind("\n") + 1
+        if not data:
+            cut = len(text)
+        self.pending = text[cut:]
+        if self.pending and not self.pending_since:
+            self.pending_since = time.monotonic()
+        self._emit(text[:cut])
+
+    def flush_stale(self) -> None:
+        if self.pending and time.monotonic() - self.pending_since >= PARTIAL_LINE_S:
+            text, self.pending = self.pending, ""
+            self._emit(text)
+
+    def _emit(self, text: str) -> None:
+        if not text:
+            return
+        self.pending_since = 0.0 if not self.pending else self.pending_since
+        safe = self.redact(text)
+        self.captured.add(safe)
+        self.write(self.name, safe)
+
+
+def run_command(
+    command: str,
+    *,
+    timeout: float | None,
+    env: Mapping[str, str],
+    write: Writer,
+    redact: Callable[[str], str],
+    interactive: bool = False,
+) -> CommandResult:
+    """Run `command` with /bin/sh; KeyboardInterrupt is passed on to the command, then re-raised."""
+    started = time.monotonic()
+    if interactive:
+        return _run_attached(command, timeout, env, started)
+    process = subprocess.Popen(
+        ["/bin/sh", "-c", command],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(env),
+        start_new_session=True,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    streams = {
+        process.stdout.fileno(): _Stream("stdout", redact, write),
+        process.stderr.fileno(): _Stream("stderr", redact, write),
+    }
+    deadline = started + timeout if timeout else None
+    timed_out = False
+    try:
+        timed_out = _pump(process, streams, [process.stdout, process.stderr], deadline)
+    except BaseException:
+        _stop_group(process, signal.SIGINT)
+        raise
+    finally:
+        process.stdout.close()
+        process.stderr.close()
+    exit_code = process.wait()
+    out, err = streams.values()
+    return CommandResult(
+        exit_code=None if timed_out else exit_code,
+        stdout=out.captured.text(),
+        stderr=err.captured.text(),
+        duration_s=time.monotonic() - started,
+        timed_out=timed_out,
+    )
+
+
+def _pump(
+    process: subprocess.Popen[bytes],
+    streams: dict[int, _Stream],
+    pipes: list[IO[bytes]],
+    deadline: float | None,
+) -> bool:
+    """Move output until both pipes close; True when the deadline killed the command."""
+    selector = selectors.DefaultSelector()
+    for pipe in pipes:
+        selector.register(pipe, selectors.EVENT_READ)
+    open_pipes = len(pipes)
+    exited_at: float | None = None
+    try:
+        while open_pipes:
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                _stop_group(process, signal.SIGTERM)
+                return True
+            if exited_at is None and process.poll() is not None:
+                exited_at = now
+            if exited_at is not None and now - exited_at > DRAIN_GRACE_S:
+                break  # background children still hold the pipes; the command itself is done
+            wait = PARTIAL_LINE_S if deadline is None else min(PARTIAL_LINE_S, deadline - now)
+            for key, _ in selector.select(timeout=max(wait, 0.0)):
+                data = os.read(key.fd, 65536)
+                streams[key.fd].feed(data)
+                if not data:
+                    selector.unregister(key.fileobj)
+                    open_pipes -= 1
+            for stream in streams.values():
+                stream.flush_stale()
+    finally:
+        selector.close()
+        for stream in streams.values():
+            stream.feed(b"")
+    return False
+
+
+def _stop_group(process: subprocess.Popen[bytes], first: signal.Signals) -> None:
+    """Signal the whole group, then SIGKILL whatever is left after a grace period."""
+    try:
+        os.killpg(process.pid, first)
+    except ProcessLookupError:
+        return
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=KILL_GRACE_S)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _run_attached(
+    command: str, timeout: float | None, env: Mapping[str, str], started: float
+) -> CommandResult:
+    """An interactive command owns the terminal: nothing is captured, CTRL-C reaches it directly."""
+    process = subprocess.Popen(["/bin/sh", "-c", command], env=dict(env))
+    timed_out = False
+    try:
+        exit_code: int | None = process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.terminate()
+        try:
+            process.wait(timeout=KILL_GRACE_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        process.wait()
+        exit_code, timed_out = None, True
+    except BaseException:
+        process.wait()
+        raise
+    return CommandResult(exit_code, "", "", time.monotonic() - started, timed_out)

@@ -1,0 +1,62 @@
+"""Questions to the operator, read from standard input even when it is not a terminal.
+
+`yes | playbook run …` and scripted answers work; a closed input or a stream of answers that
+are never valid ends in `InputClosed`, which the interpreter turns into an abort (resumable),
+never into an endless loop or a silent "yes".
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from rich.console import Console
+
+#: Invalid answers tolerated from a non-terminal input before giving up.
+MAX_INVALID_ANSWERS = 3
+
+YES = frozenset({"y", "yes"})
+NO = frozenset({"n", "no"})
+
+
+class InputClosed(Exception):
+    """Standard input ended, or kept giving answers that are not valid."""
+
+
+class Prompter:
+    def __init__(self, console: Console, stream: TextIO | None = None) -> None:
+        self.console = console
+        self.stream = stream if stream is not None else sys.stdin
+
+    def _read(self, question: str) -> str:
+        self.console.print(question, end=" ", markup=False, highlight=False)
+        self.console.file.flush()
+        line = self.stream.readline()
+        if not line:
+            self.console.print()
+            raise InputClosed("standard input is closed: no answer to " + repr(question))
+        if not self.stream.isatty():
+            # Echo scripted answers so the transcript reads like a session.
+            self.console.print(line.rstrip("\n"), markup=False, highlight=False)
+        return line.strip().lower()
+
+    def choose(self, question: str, options: dict[str, str]) -> str:
+        """Ask until the answer is one of `options` (key → word); returns the key."""
+        accepted = {**{key: key for key in options}, **{word: key for key, word in options.items()}}
+        menu = "/".join(
+            f"[{key}]{word[1:]}" if word.startswith(key) else word for key, word in options.items()
+        )
+        invalid = 0
+        while True:
+            answer = self._read(f"{question} {menu}:")
+            if answer in accepted:
+                return accepted[answer]
+            invalid += 1
+            self.console.print(
+                f"Please answer one of: {', '.join(options.values())}.", markup=False
+            )
+            if invalid >= MAX_INVALID_ANSWERS and not self.stream.isatty():
+                raise InputClosed(f"no valid answer to {question!r} after {invalid} tries")
+
+    def confirm(self, question: str) -> bool:
+        return self.choose(question, {"y": "yes", "n": "no"}) == "y"

@@ -1,0 +1,381 @@
+"""The SQLite state database: runs, node states, attempts and an append-only event log.
+
+Every transition is one `BEGIN IMMEDIATE` transaction in WAL mode with `synchronous=FULL`, and
+is committed before the side effect it allows, so after a crash the database shows exactly
+which node was in flight. The file is created private (0600) and a database that is not
+Playbook's is refused, never replaced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from playbook.diagnostics import PlaybookError
+
+#: "PLBK": marks a database as Playbook's in the SQLite header (PRAGMA application_id).
+APPLICATION_ID = 0x504C424B
+SCHEMA_VERSION = 1
+DEFAULT_STATE_PATH = Path("~/.config/playbook/run.db")
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE runs (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        title         TEXT NOT NULL,
+        runbook_path  TEXT NOT NULL,
+        source_sha256 TEXT NOT NULL,
+        ir            TEXT NOT NULL,
+        variables     TEXT NOT NULL,
+        status        TEXT NOT NULL,
+        operator      TEXT NOT NULL,
+        started_at    TEXT NOT NULL,
+        finished_at   TEXT
+    );
+    CREATE INDEX runs_by_path ON runs (runbook_path, status);
+    CREATE TABLE node_states (
+        run_id   INTEGER NOT NULL REFERENCES runs (id),
+        node_id  TEXT NOT NULL,
+        state    TEXT NOT NULL,
+        decision TEXT,
+        reason   TEXT,
+        PRIMARY KEY (run_id, node_id)
+    );
+    CREATE TABLE attempts (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id      INTEGER NOT NULL REFERENCES runs (id),
+        node_id     TEXT NOT NULL,
+        attempt     INTEGER NOT NULL,
+        status      TEXT NOT NULL,
+        decision    TEXT,
+        exit_code   INTEGER,
+        stdout      TEXT,
+        stderr      TEXT,
+        result      TEXT,
+        exception   TEXT,
+        started_at  TEXT NOT NULL,
+        finished_at TEXT,
+        duration_s  REAL,
+        UNIQUE (run_id, node_id, attempt)
+    );
+    CREATE TABLE events (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id   INTEGER NOT NULL REFERENCES runs (id),
+        node_id  TEXT,
+        trigger  TEXT NOT NULL,
+        source   TEXT NOT NULL,
+        dest     TEXT NOT NULL,
+        at       TEXT NOT NULL,
+        operator TEXT NOT NULL,
+        detail   TEXT
+    );
+    CREATE INDEX events_by_run ON events (run_id, id);
+    """,
+}
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: int
+    title: str
+    runbook_path: str
+    source_sha256: str
+    ir: str
+    variables: dict[str, Any]
+    status: str
+    operator: str
+    started_at: str
+    finished_at: str | None
+
+
+@dataclass(frozen=True)
+class NodeRecord:
+    node_id: str
+    state: str
+    decision: str | None
+    reason: str | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class AttemptOutcome:
+    """What one attempt produced, written when it ends."""
+
+    status: str
+    exit_code: int | None = None
+    stdout: str | None = None
+    stderr: str | None = None
+    result: str | None = None
+    exception: str | None = None
+    duration_s: float | None = None
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path.expanduser()
+        self.connection = _open(self.path)
+
+    def close(self) -> None:
+        self.connection.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic, durable unit of change."""
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.connection
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
+
+    # Runs ---------------------------------------------------------------------------------
+
+    def create_run(
+        self,
+        *,
+        title: str,
+        runbook_path: str,
+        source_sha256: str,
+        ir: str,
+        variables: dict[str, Any],
+        operator: str,
+        node_ids: list[str],
+    ) -> int:
+        stamp = now()
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO runs (title, runbook_path, source_sha256, ir, variables, status,"
+                " operator, started_at) VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, ?)",
+                (title, runbook_path, source_sha256, ir, json.dumps(variables), operator, stamp),
+            )
+            run_id = int(cursor.lastrowid or 0)
+            db.executemany(
+                "INSERT INTO node_states (run_id, node_id, state) VALUES (?, ?, 'pending')",
+                [(run_id, node_id) for node_id in node_ids],
+            )
+            _event(db, run_id, None, "create", "none", "RUNNING", operator, None, stamp)
+        return run_id
+
+    def set_run_status(
+        self,
+        run_id: int,
+        trigger: str,
+        source: str,
+        dest: str,
+        operator: str,
+        detail: str | None = None,
+        variables: dict[str, Any] | None = None,
+    ) -> None:
+        stamp = now()
+        finished = stamp if dest in ("OK", "NOK", "ABORTED") else None
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE runs SET status = ?, finished_at = ? WHERE id = ?",
+                (dest, finished, run_id),
+            )
+            if variables is not None:
+                db.execute(
+                    "UPDATE runs SET variables = ? WHERE id = ?", (json.dumps(variables), run_id)
+                )
+            _event(db, run_id, None, trigger, source, dest, operator, detail, stamp)
+
+    def run(self, run_id: int) -> RunRecord | None:
+        row = self.connection.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return _run_record(row) if row else None
+
+    def latest_run(self, runbook_path: str, status: str | None = None) -> RunRecord | None:
+        query = "SELECT * FROM runs WHERE runbook_path = ?"
+        params: tuple[Any, ...] = (runbook_path,)
+        if status is not None:
+            query += " AND status = ?"
+            params += (status,)
+        row = self.connection.execute(query + " ORDER BY id DESC LIMIT 1", params).fetchone()
+        return _run_record(row) if row else None
+
+    # Nodes --------------------------------------------------------------------------------
+
+    def nodes(self, run_id: int) -> dict[str, NodeRecord]:
+        rows = self.connection.execute(
+            "SELECT s.node_id, s.state, s.decision, s.reason,"
+            " (SELECT COUNT(*) FROM attempts a WHERE a.run_id = s.run_id AND a.node_id = s.node_id)"
+            " FROM node_states s WHERE s.run_id = ?",
+            (run_id,),
+        ).fetchall()
+        return {row[0]: NodeRecord(*row) for row in rows}
+
+    def attempts(self, run_id: int) -> list[dict[str, Any]]:
+        cursor = self.connection.execute(
+            "SELECT * FROM attempts WHERE run_id = ? ORDER BY id", (run_id,)
+        )
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def record_transition(
+        self,
+        run_id: int,
+        node_id: str,
+        trigger: str,
+        source: str,
+        dest: str,
+        operator: str,
+        *,
+        attempt: int | None = None,
+        outcome: AttemptOutcome | None = None,
+        decision: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """A node's transition, with the attempt row it starts or ends, in one transaction."""
+        stamp = now()
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE node_states SET state = ?, decision = ?, reason = ?"
+                " WHERE run_id = ? AND node_id = ?",
+                (dest, decision, reason, run_id, node_id),
+            )
+            if attempt is not None and dest == "running":
+                db.execute(
+                    "INSERT INTO attempts (run_id, node_id, attempt, status, started_at)"
+                    " VALUES (?, ?, ?, 'running', ?)",
+                    (run_id, node_id, attempt, stamp),
+                )
+            elif attempt is not None and outcome is not None:
+                db.execute(
+                    "UPDATE attempts SET status = ?, exit_code = ?, stdout = ?, stderr = ?,"
+                    " result = ?, exception = ?, finished_at = ?, duration_s = ?"
+                    " WHERE run_id = ? AND node_id = ? AND attempt = ?",
+                    (
+                        outcome.status,
+                        outcome.exit_code,
+                        outcome.stdout,
+                        outcome.stderr,
+                        outcome.result,
+                        outcome.exception,
+                        stamp,
+                        outcome.duration_s,
+                        run_id,
+                        node_id,
+                        attempt,
+                    ),
+                )
+            _event(db, run_id, node_id, trigger, source, dest, operator, reason, stamp)
+
+    def record_decision(
+        self, run_id: int, node_id: str, attempt: int, decision: str, operator: str
+    ) -> None:
+        """The operator's answer to a failure: retry, skip or abort."""
+        stamp = now()
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE attempts SET decision = ? WHERE run_id = ? AND node_id = ? AND attempt = ?",
+                (decision, run_id, node_id, attempt),
+            )
+            db.execute(
+                "UPDATE node_states SET decision = ? WHERE run_id = ? AND node_id = ?",
+                (decision, run_id, node_id),
+            )
+            _event(db, run_id, node_id, "decide", "failed", "failed", operator, decision, stamp)
+
+    def events(self, run_id: int) -> list[dict[str, Any]]:
+        cursor = self.connection.execute(
+            "SELECT * FROM events WHERE run_id = ? ORDER BY id", (run_id,)
+        )
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _event(
+    db: sqlite3.Connection,
+    run_id: int,
+    node_id: str | None,
+    trigger: str,
+    source: str,
+    dest: str,
+    operator: str,
+    detail: str | None,
+    stamp: str,
+) -> None:
+    db.execute(
+        "INSERT INTO events (run_id, node_id, trigger, source, dest, at, operator, detail)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (run_id, node_id, trigger, source, dest, stamp, operator, detail),
+    )
+
+
+def _run_record(row: tuple[Any, ...]) -> RunRecord:
+    values = list(row)
+    values[5] = json.loads(values[5])
+    return RunRecord(*values)
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """Open (creating privately if absent) and migrate the database, or explain why not."""
+    hint = "pass another --state-path, or move this file away if it is not needed"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        connection = sqlite3.connect(path, isolation_level=None, timeout=30)
+    except OSError as error:
+        raise PlaybookError.single(
+            f"cannot create the state database {path}: {error.strerror}", hint=hint
+        ) from None
+    except sqlite3.Error as error:
+        raise PlaybookError.single(
+            f"cannot open the state database {path}: {error}", hint=hint
+        ) from None
+    try:
+        _prepare(connection, path)
+    except sqlite3.DatabaseError as error:
+        connection.close()
+        raise PlaybookError.single(
+            f"{path} is not a usable Playbook state database ({error})", hint=hint
+        ) from None
+    except PlaybookError:
+        connection.close()
+        raise
+    return connection
+
+
+def _prepare(connection: sqlite3.Connection, path: Path) -> None:
+    application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    tables = connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+    if application_id != APPLICATION_ID and (tables or application_id):
+        raise PlaybookError.single(
+            f"{path} is an SQLite database, but not a Playbook state database",
+            hint="pass another --state-path; Playbook never overwrites a foreign database",
+        )
+    if version > SCHEMA_VERSION:
+        raise PlaybookError.single(
+            f"{path} was written by a newer Playbook (schema {version}, this one reads up to"
+            f" {SCHEMA_VERSION})",
+            hint="upgrade Playbook to use this database",
+        )
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA synchronous = FULL")
+    connection.execute("PRAGMA foreign_keys = ON")
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            # executescript would commit on its own; statements run inside our transaction.
+            for statement in _MIGRATIONS[target].split(";"):
+                if statement.strip():
+                    connection.execute(statement)
+            connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            connection.execute(f"PRAGMA user_version = {target}")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
