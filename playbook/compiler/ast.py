@@ -61,7 +61,12 @@ class Literal(Expr):
             return "none"
         if isinstance(self.value, str):
             return _quote(self.value)
-        return repr(self.value)
+        text = repr(self.value)
+        # The grammar needs digits before an exponent: 1e-05 is written 1.0e-05.
+        if isinstance(self.value, float) and "e" in text and "." not in text:
+            mantissa, exponent = text.split("e")
+            text = f"{mantissa}.0e{exponent}"
+        return text
 
 
 @dataclass(frozen=True)
@@ -177,7 +182,13 @@ def _wrap(expr: Expr, minimum: int) -> str:
 
 
 def _quote(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    for character, escaped in _ESCAPES:
+        text = text.replace(character, escaped)
+    return "'" + text + "'"
+
+
+#: Backslash first, so the escapes added after it are not escaped again.
+_ESCAPES = (("\\", "\\\\"), ("'", "\\'"), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
 
 
 def walk(expr: Expr) -> list[Expr]:

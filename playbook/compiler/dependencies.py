@@ -87,7 +87,9 @@ def _expand(
             # An explicit outcome edge says more than a plain ordering edge on the same node.
             if edges.get(target, "order") == "order":
                 edges[target] = outcome
-            outcomes.append(Call(OUTCOME_FUNCTIONS[outcome], (Literal(target),)))
+            call = Call(OUTCOME_FUNCTIONS[outcome], (Literal(target),))
+            if call not in outcomes:
+                outcomes.append(call)
         else:
             edges.setdefault(target, "order")
     condition: Expr | None = None

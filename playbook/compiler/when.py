@@ -6,11 +6,11 @@ ever leaves this module.
 
 from __future__ import annotations
 
-import ast as python_ast
 import functools
+import re
 from importlib import resources
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from playbook.compiler.ast import (
@@ -35,6 +35,28 @@ class WhenSyntaxError(ValueError):
         self.line = line
         self.column = column
         self.hint = hint
+
+
+#: Deeper conditions are refused: nobody writes them, and the AST code recurses over them.
+MAX_DEPTH = 100
+
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+_ESCAPED_CHARACTERS = {"n": "\n", "r": "\r", "t": "\t"}
+
+
+def _unquote(token: str) -> str:
+    """The value of a quoted string token: `\\n`, `\\r`, `\\t`, and `\\x` for any other x."""
+    return _ESCAPE.sub(lambda m: _ESCAPED_CHARACTERS.get(m.group(1), m.group(1)), token[1:-1])
+
+
+def _depth(tree: Tree) -> int:
+    deepest = 0
+    pending = [(tree, 1)]
+    while pending:
+        current, depth = pending.pop()
+        deepest = max(deepest, depth)
+        pending.extend((child, depth + 1) for child in current.children if isinstance(child, Tree))
+    return deepest
 
 
 @functools.cache
@@ -73,7 +95,7 @@ class _ToAst(Transformer):
         return Compare("not in", children[0], children[1], span=_span(meta))
 
     def string(self, meta: object, children: list[Token]) -> Expr:
-        return Literal(python_ast.literal_eval(str(children[0])), span=_span(children[0]))
+        return Literal(_unquote(str(children[0])), span=_span(children[0]))
 
     def int_(self, meta: object, children: list[Token]) -> Expr:
         return Literal(int(children[0]), span=_span(children[0]))
@@ -131,6 +153,13 @@ def parse_condition(text: str) -> Expr:
         tree = _parser().parse(padded)
     except UnexpectedInput as error:
         raise _syntax_error(error, padded) from None
+    if _depth(tree) > MAX_DEPTH:
+        raise WhenSyntaxError(
+            f"the condition is nested more than {MAX_DEPTH} levels deep",
+            1,
+            1,
+            hint="split it into simpler conditions",
+        )
     return _ToAst().transform(tree)
 
 
