@@ -18,6 +18,8 @@ NODE_MACHINE: dict[str, Any] = {
         {"trigger": "fail", "source": "running", "dest": "failed"},
         {"trigger": "retry", "source": "failed", "dest": "running"},
         {"trigger": "skip", "source": "pending", "dest": "skipped"},
+        # A condition or template that cannot be evaluated fails the node without running it.
+        {"trigger": "reject", "source": "pending", "dest": "failed"},
         {"trigger": "interrupt", "source": "running", "dest": "interrupted"},
         # A resumed run re-runs what did not complete.
         {"trigger": "reset", "source": ["failed", "interrupted", "running"], "dest": "pending"},
