@@ -1,0 +1,82 @@
+"""Golden IR of every example, byte for byte, and the properties that make it reproducible."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from compiler_support import EXAMPLES, GOLDEN_DIR, stem
+
+from playbook.compiler import compile_file, compile_text
+from playbook.compiler.ir import Program
+
+REGENERATE = "pytest tests/compiler --update-golden"
+
+
+def test_every_example_is_covered() -> None:
+    assert EXAMPLES, "no examples found"
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=stem)
+def test_golden_ir(example: Path, update_golden: bool) -> None:
+    actual = compile_file(example).program.dumps()
+    golden = GOLDEN_DIR / f"{stem(example)}.ir.json"
+    if update_golden:
+        golden.write_bytes(actual.encode("utf-8"))
+    assert golden.exists(), f"{golden.name} is missing: run `{REGENERATE}`"
+    expected = golden.read_bytes().decode("utf-8")
+    # Compared as text first for a readable diff, then as bytes, which is what matters.
+    assert actual == expected, f"the IR of {example.name} changed: review, then `{REGENERATE}`"
+    assert actual.encode("utf-8") == golden.read_bytes()
+
+
+def test_no_stale_golden_files(update_golden: bool) -> None:
+    examples = {stem(example) for example in EXAMPLES}
+    stale = [
+        path
+        for path in GOLDEN_DIR.glob("*.ir.json")
+        if path.name.removesuffix(".ir.json") not in examples
+    ]
+    if update_golden:
+        for path in stale:
+            path.unlink()
+        stale = []
+    assert not stale, f"golden files without an example: {stale}; run `{REGENERATE}`"
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=stem)
+def test_compiling_twice_gives_the_same_bytes(example: Path) -> None:
+    assert compile_file(example).program.dumps() == compile_file(example).program.dumps()
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=stem)
+def test_ir_does_not_depend_on_the_directory(
+    example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference = compile_file(example).program.dumps()
+    copy = tmp_path / "elsewhere" / "deeper" / example.name
+    copy.parent.mkdir(parents=True)
+    shutil.copyfile(example, copy)
+    assert compile_file(copy).program.dumps() == reference
+    monkeypatch.chdir(copy.parent)
+    assert compile_file(Path(example.name)).program.dumps() == reference
+    monkeypatch.chdir(tmp_path)
+    assert compile_file(Path("elsewhere/deeper") / example.name).program.dumps() == reference
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=stem)
+def test_ir_round_trip(example: Path) -> None:
+    program = compile_file(example).program
+    text = program.dumps()
+    loaded = Program.loads(text)
+    assert loaded.dumps() == text
+    assert loaded == program
+
+
+def test_ir_records_the_source_hash_and_name_only() -> None:
+    program = compile_text('[runbook]\ntitle = "t"\n[a]\ntype = "Manual"\n', "some/dir/x.toml")
+    assert program.program.source_name == "x.toml"
+    assert '"/' not in program.program.dumps()
+    other = compile_text('[runbook]\ntitle = "u"\n[a]\ntype = "Manual"\n', "x.toml")
+    assert other.program.source_sha256 != program.program.source_sha256
