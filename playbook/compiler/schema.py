@@ -257,12 +257,17 @@ def _check_variable(source: Source, name: str, raw: dict[str, Any]) -> VariableD
         for choice in choices:
             problem = check_value(variable, choice)
             if problem and "one of" not in problem:
-                fields.error("choices", f"choice {choice!r} {problem}")
+                fields.error("choices", _value_problem("choice", choice, problem))
     if default is not None:
         problem = check_value(variable, default)
         if problem:
-            fields.error("default", f"default {default!r} {problem}")
+            fields.error("default", _value_problem("default", default, problem))
     return variable
+
+
+def _value_problem(what: str, value: Any, problem: str) -> str:
+    # Conversion errors quote the value themselves; the other rules state a property of it.
+    return f"{what}: {problem}" if problem.startswith("expected") else f"{what} {value!r} {problem}"
 
 
 def check_value(variable: VariableDef, value: Any) -> str | None:
@@ -296,7 +301,11 @@ def check_nodes(source: Source) -> list[Node]:
             source.report(
                 f"top-level key {node_id!r} is not a node table",
                 key=node_id,
-                hint=f'write nodes as tables: [{node_id}] followed by type = "Command" …',
+                hint=(
+                    "move it into the [runbook] table: keys above the first [table] are top-level"
+                    if node_id in RUNBOOK_FIELDS
+                    else f'write nodes as tables: [{node_id}] followed by type = "Command" …'
+                ),
             )
             continue
         node = _check_node(source, node_id, raw)
@@ -333,13 +342,20 @@ def _check_node(source: Source, node_id: str, raw: dict[str, Any]) -> Node | Non
         fields.error("type", f"unknown node type {node_type!r}", hint)
         return None
     fields.unknown(COMMON_FIELDS + TYPE_FIELDS[node_type], f"{node_type} node")
-    fields.get(
-        "depends_on",
-        lambda v: (
-            isinstance(v, str) or (isinstance(v, list) and all(isinstance(i, str) for i in v))
-        ),
-        'a node id, "^", "*", or an array of them',
-    )
+    depends_on = raw.get("depends_on")
+    if isinstance(depends_on, list):
+        for entry in depends_on:
+            if not isinstance(entry, str):
+                fields.error(
+                    "depends_on",
+                    f"field 'depends_on' lists {_describe(entry)}; entries are node ids in quotes",
+                    'e.g. depends_on = ["build", "tests:success"]',
+                )
+                break
+    else:
+        fields.get(
+            "depends_on", lambda v: isinstance(v, str), 'a node id, "^", "*", or an array of them'
+        )
     critical = fields.flag_or_template("critical")
     skip = fields.flag_or_template("skip")
     if critical is True and skip is True:
