@@ -129,6 +129,12 @@ class Store:
     def close(self) -> None:
         self.connection.close()
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One atomic, durable unit of change."""
@@ -214,6 +220,24 @@ class Store:
             (run_id,),
         ).fetchall()
         return {row[0]: NodeRecord(*row) for row in rows}
+
+    def ensure_nodes(self, run_id: int, node_ids: list[str]) -> None:
+        """Nodes added to a runbook since the run started begin as pending."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO node_states (run_id, node_id, state) VALUES (?, ?, 'pending')",
+                [(run_id, node_id) for node_id in node_ids],
+            )
+
+    def summary(self, run_id: int) -> list[tuple[str, str, int, float, str]]:
+        """(node, state, attempts, total duration, decision) per node, in declaration order."""
+        return self.connection.execute(
+            "SELECT s.node_id, s.state, COUNT(a.id), COALESCE(SUM(a.duration_s), 0),"
+            " COALESCE(s.decision, '') FROM node_states s"
+            " LEFT JOIN attempts a ON a.run_id = s.run_id AND a.node_id = s.node_id"
+            " WHERE s.run_id = ? GROUP BY s.node_id ORDER BY s.rowid",
+            (run_id,),
+        ).fetchall()
 
     def attempts(self, run_id: int) -> list[dict[str, Any]]:
         cursor = self.connection.execute(

@@ -1,0 +1,262 @@
+"""`playbook run`, `resume` and `set-status`: the runtime's commands."""
+
+from __future__ import annotations
+
+import dataclasses
+import getpass
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+import click
+from rich.console import Console
+
+from playbook.cli.app import cli, echo_warnings, runbook_argument
+from playbook.cli.variables import bind, variable_options
+from playbook.compiler import CompileResult, load_program
+from playbook.compiler.ir import Program
+from playbook.diagnostics import Diagnostic, PlaybookError
+from playbook.plugins import PluginRegistry, check_function_node
+from playbook.runtime.display import Display
+from playbook.runtime.interpreter import Interpreter, RunSettings
+from playbook.runtime.prompts import Prompter
+from playbook.runtime.rendering import Renderer, render_problems
+from playbook.runtime.store import DEFAULT_STATE_PATH, RunRecord, Store
+from playbook.runtime.variables import BoundVariables, VariableSources
+
+EXIT_CODES = {"OK": 0, "NOK": 1, "ABORTED": 130}
+RUN_STATUSES = ("RUNNING", "OK", "NOK", "ABORTED")
+
+state_path_option = click.option(
+    "--state-path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=str(DEFAULT_STATE_PATH),
+    envvar="PLAYBOOK_DB_PATH",
+    show_default=True,
+    help="The SQLite state database (env: PLAYBOOK_DB_PATH).",
+)
+max_retries_option = click.option(
+    "--max-retries",
+    type=click.IntRange(min=1),
+    default=3,
+    envvar="PLAYBOOK_MAX_RETRIES",
+    show_default=True,
+    help="Attempts allowed per node before Retry is no longer offered.",
+)
+
+
+def operator_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+@cli.command()
+@runbook_argument
+@variable_options
+@max_retries_option
+@state_path_option
+def run(file: Path, variable_sources: VariableSources, max_retries: int, state_path: Path) -> None:
+    """Run FILE (a .playbook.toml, or an IR written by `playbook compile`)."""
+    loaded = load_program(file)
+    echo_warnings(loaded.warnings, loaded.source_lines)
+    registry = PluginRegistry()
+    check_plugins(loaded, file, registry)
+    bound = prepare_variables(loaded.program, variable_sources)
+    with Store(state_path.expanduser()) as store:
+        run_id = store.create_run(
+            title=loaded.program.runbook.title,
+            runbook_path=str(file.resolve()),
+            source_sha256=loaded.program.source_sha256,
+            ir=loaded.program.dumps(),
+            variables=bound.storable(),
+            operator=operator_name(),
+            node_ids=[node.id for node in loaded.program.nodes],
+        )
+        request = RunRequest(file, state_path, max_retries, registry, resumed=False)
+        status = interpret(request, loaded.program, store, run_id, bound)
+    sys.exit(EXIT_CODES[status])
+
+
+@cli.command()
+@runbook_argument
+@click.argument("run_id", type=int, required=False)
+@variable_options
+@max_retries_option
+@state_path_option
+@click.option(
+    "--force", is_flag=True, help="Resume even though FILE changed since the run started."
+)
+def resume(
+    file: Path,
+    run_id: int | None,
+    variable_sources: VariableSources,
+    max_retries: int,
+    state_path: Path,
+    force: bool,
+) -> None:
+    """Resume an ABORTED run of FILE (the latest one unless RUN_ID is given)."""
+    loaded = load_program(file)
+    echo_warnings(loaded.warnings, loaded.source_lines)
+    registry = PluginRegistry()
+    check_plugins(loaded, file, registry)
+    with Store(state_path.expanduser()) as store:
+        record = find_resumable(store, file, run_id)
+        if record.source_sha256 != loaded.program.source_sha256 and not force:
+            raise PlaybookError.single(
+                f"{file} changed since run {record.id} started",
+                hint=f"resume anyway with `playbook resume {file} {record.id} --force`, "
+                f"or start a new run with `playbook run {file}`",
+            )
+        sources = dataclasses.replace(variable_sources, stored=record.variables)
+        bound = prepare_variables(loaded.program, sources)
+        store.ensure_nodes(record.id, [node.id for node in loaded.program.nodes])
+        request = RunRequest(file, state_path, max_retries, registry, resumed=True)
+        status = interpret(request, loaded.program, store, record.id, bound)
+    sys.exit(EXIT_CODES[status])
+
+
+@cli.command("set-status")
+@runbook_argument
+@click.argument("run_id", type=int)
+@click.argument("status", type=click.Choice(RUN_STATUSES, case_sensitive=False))
+@click.option("--force", is_flag=True, help="Do not ask for confirmation.")
+@state_path_option
+def set_status(file: Path, run_id: int, status: str, force: bool, state_path: Path) -> None:
+    """Set the status of run RUN_ID by hand, e.g. mark an orphaned RUNNING run ABORTED."""
+    status = status.upper()
+    with Store(state_path.expanduser()) as store:
+        record = store.run(run_id)
+        if record is None:
+            raise PlaybookError.single(
+                f"no run {run_id} in {state_path}", hint="check the run id and --state-path"
+            )
+        console = Console(highlight=False)
+        if record.runbook_path != str(file.resolve()):
+            console.print(
+                f"note: run {run_id} was started from {record.runbook_path}", markup=False
+            )
+        if record.status == status:
+            console.print(f"run {run_id} is already {status}", markup=False)
+            return
+        question = f"Change run {run_id} ({record.title}) from {record.status} to {status}?"
+        if not force and not Prompter(console).confirm(question):
+            raise PlaybookError.single("status left unchanged", hint="answer yes, or pass --force")
+        store.set_run_status(
+            run_id, "set-status", record.status, status, operator_name(), detail="set by hand"
+        )
+        console.print(f"run {run_id}: {record.status} → {status}", markup=False)
+
+
+def check_plugins(loaded: CompileResult, file: Path, registry: PluginRegistry) -> None:
+    """Catch a mistyped plugin, function or parameter before the first step runs."""
+    diagnostics: list[Diagnostic] = []
+    for node in loaded.program.nodes:
+        if node.type == "Function" and node.plugin and node.function:
+            diagnostics += check_function_node(
+                registry,
+                node.plugin,
+                node.function,
+                node.function_params,
+                file=str(file),
+                line=node.line,
+            )
+    errors = [d for d in diagnostics if d.severity == "error"]
+    echo_warnings([d for d in diagnostics if d.severity != "error"], loaded.source_lines)
+    if errors:
+        raise PlaybookError(errors, loaded.source_lines)
+
+
+def prepare_variables(program: Program, sources: VariableSources) -> BoundVariables:
+    """Bind the variables and render every template once, before anything runs."""
+    bound = bind(program, sources)
+    problems = render_problems(program, bound.values)
+    if problems:
+        raise PlaybookError(
+            [dataclasses.replace(p, message=bound.redact(p.message)) for p in problems]
+        )
+    return bound
+
+
+def find_resumable(store: Store, file: Path, run_id: int | None) -> RunRecord:
+    """The run to resume, or an error saying what to do instead (the specification's table)."""
+    if run_id is None:
+        record = store.latest_run(str(file.resolve()), "ABORTED")
+        if record is None:
+            raise PlaybookError.single(
+                f"no aborted run of {file} to resume", hint=f"start one with `playbook run {file}`"
+            )
+        return record
+    record = store.run(run_id)
+    if record is None:
+        raise PlaybookError.single(f"no run {run_id}", hint="check the run id and --state-path")
+    guidance = {
+        "OK": (f"run {run_id} completed OK: there is nothing to resume", None),
+        "NOK": (
+            f"run {run_id} failed (NOK) and cannot be resumed",
+            f"start a new run with `playbook run {file}`",
+        ),
+        "RUNNING": (
+            f"run {run_id} is still RUNNING",
+            "if its process is gone (killed, crash, reboot), mark it with "
+            f"`playbook set-status {file} {run_id} ABORTED`, then resume",
+        ),
+    }
+    if record.status in guidance:
+        message, hint = guidance[record.status]
+        raise PlaybookError.single(message, hint=hint)
+    return record
+
+
+@contextmanager
+def interrupt_on_sigterm() -> Iterator[None]:
+    """SIGTERM stops a run the way CTRL-C does: recorded, ABORTED, resumable."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunRequest:
+    """What the operator asked for on the command line."""
+
+    file: Path
+    state_path: Path
+    max_retries: int
+    registry: PluginRegistry
+    resumed: bool
+
+    def resume_command(self, run_id: int) -> str:
+        custom = self.state_path != Path(str(DEFAULT_STATE_PATH))
+        state = f" --state-path {self.state_path}" if custom else ""
+        return f"playbook resume {self.file} {run_id}{state}"
+
+
+def interpret(
+    request: RunRequest, program: Program, store: Store, run_id: int, bound: BoundVariables
+) -> str:
+    """Run the program with the operator's display and prompts; returns the run's status."""
+    console = Console(highlight=False)
+    display = Display(console, len(program.nodes))
+    title, description = Renderer(bound.values).runbook(program.runbook)
+    display.run_started(run_id, title, description, bound.displayable(), request.resumed)
+    settings = RunSettings(run_id, operator_name(), request.max_retries, request.resumed)
+    interpreter = Interpreter(
+        program, store, settings, bound, display, Prompter(console), request.registry
+    )
+    with interrupt_on_sigterm():
+        status = interpreter.execute()
+    display.summary(run_id, store.summary(run_id), status)
+    if status == "ABORTED":
+        console.print(f"Resume with: {request.resume_command(run_id)}", markup=False)
+    return status

@@ -1,0 +1,390 @@
+"""The interpreter: runs a compiled program against the state database.
+
+A ready-set scheduler over the IR's edges (upstream counters, declaration order among ready
+nodes). Node and run states are `transitions` machines built from the IR's machine section, and
+every transition is persisted by the machines' `after_state_change` callback before the work it
+allows begins.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from transitions import EventData, Machine
+
+from playbook.compiler.ir import Node, Program
+from playbook.diagnostics import PlaybookError
+from playbook.domain.plugins import PluginError
+from playbook.plugins import PluginRegistry, run_function
+from playbook.runtime.commands import run_command
+from playbook.runtime.display import Display
+from playbook.runtime.expressions import ConditionError, Evaluator
+from playbook.runtime.prompts import InputClosed, Prompter
+from playbook.runtime.rendering import RenderedNode, Renderer
+from playbook.runtime.store import AttemptOutcome, Store
+from playbook.runtime.variables import BoundVariables
+
+TERMINAL = frozenset({"ok", "failed", "skipped"})
+FAILURE_OPTIONS = {"r": "retry", "s": "skip", "a": "abort"}
+
+
+class RunAborted(Exception):
+    """The operator chose Abort, pressed CTRL-C, or input ended: the run can be resumed."""
+
+
+class RunFailed(Exception):
+    """A critical node failed for good: the run ends NOK."""
+
+
+@dataclass
+class RunSettings:
+    run_id: int
+    operator: str
+    max_retries: int
+    resumed: bool = False
+
+
+class _NodeModel:
+    """The `transitions` model of one node; every state change is written to the store."""
+
+    def __init__(self, node: Node, persist: Callable[[str, EventData], None]) -> None:
+        self.node = node
+        self._persist = persist
+        self.state: str
+
+    def persist(self, event: EventData) -> None:
+        self._persist(self.node.id, event)
+
+
+class _RunModel:
+    def __init__(self, persist: Callable[[EventData], None]) -> None:
+        self.persist = persist
+        self.state: str
+
+
+class Interpreter:
+    def __init__(
+        self,
+        program: Program,
+        store: Store,
+        settings: RunSettings,
+        variables: BoundVariables,
+        display: Display,
+        prompter: Prompter,
+        registry: PluginRegistry,
+    ) -> None:
+        self.program = program
+        self.store = store
+        self.settings = settings
+        self.variables = variables
+        self.display = display
+        self.prompter = prompter
+        self.registry = registry
+        self.renderer = Renderer(variables.values)
+        self.plugin_configs: dict[str, dict[str, Any]] | None = None
+        self.attempts: dict[str, int] = {}
+        definition = program.machine["node"]
+        self.node_machine = Machine(
+            model=None,
+            states=definition["states"],
+            transitions=definition["transitions"],
+            initial=definition["initial"],
+            auto_transitions=False,
+            send_event=True,
+            after_state_change="persist",
+        )
+        run_definition = program.machine["run"]
+        self.run = _RunModel(self._persist_run)
+        self.run_machine = Machine(
+            model=None,
+            states=run_definition["states"],
+            transitions=run_definition["transitions"],
+            initial=run_definition["initial"],
+            auto_transitions=False,
+            send_event=True,
+            after_state_change="persist",
+        )
+        self.models: dict[str, _NodeModel] = {}
+
+    def _fire(self, node_id: str, event: str, **details: Any) -> None:
+        """Trigger a node transition; the machine's callback persists it."""
+        self.node_machine.events[event].trigger(self.models[node_id], **details)
+
+    def _fire_run(self, event: str, **details: Any) -> None:
+        self.run_machine.events[event].trigger(self.run, **details)
+
+    # Persistence ----------------------------------------------------------------------------
+
+    def _persist_node(self, node_id: str, event: EventData) -> None:
+        self.store.record_transition(
+            self.settings.run_id,
+            node_id,
+            event.event.name,
+            event.transition.source,
+            event.transition.dest,
+            self.settings.operator,
+            **event.kwargs,
+        )
+
+    def _persist_run(self, event: EventData) -> None:
+        self.store.set_run_status(
+            self.settings.run_id,
+            event.event.name,
+            event.transition.source,
+            event.transition.dest,
+            self.settings.operator,
+            detail=event.kwargs.get("detail"),
+            variables=event.kwargs.get("variables"),
+        )
+
+    # The run --------------------------------------------------------------------------------
+
+    def execute(self) -> str:
+        """Run every node that is not yet done; returns the run's final status."""
+        initial_run_state = "ABORTED" if self.settings.resumed else "RUNNING"
+        self.run_machine.add_model(self.run, initial=initial_run_state)
+        if self.settings.resumed:
+            self._fire_run("resume", detail="resumed", variables=self.variables.storable())
+        records = self.store.nodes(self.settings.run_id)
+        index = {node.id: position for position, node in enumerate(self.program.nodes)}
+        downstream: list[list[int]] = [[] for _ in self.program.nodes]
+        for position, node in enumerate(self.program.nodes):
+            for edge in node.edges:
+                downstream[index[edge.source]].append(position)
+        waiting = [len(node.edges) for node in self.program.nodes]
+        finished: list[int] = []
+        for position, node in enumerate(self.program.nodes):
+            record = records[node.id]
+            self.attempts[node.id] = record.attempts
+            model = _NodeModel(node, self._persist_node)
+            self.node_machine.add_model(model, initial=record.state)
+            self.models[node.id] = model
+            done = record.state in ("ok", "skipped") or (
+                record.state == "failed" and record.decision == "skip"
+            )
+            if done:
+                finished.append(position)
+            elif record.state != "pending":
+                self._fire(node.id, "reset")
+        for position in finished:
+            self.display.node_finished()
+            for follower in downstream[position]:
+                waiting[follower] -= 1
+        done_set = set(finished)
+        ready = [p for p, count in enumerate(waiting) if count == 0 and p not in done_set]
+        heapq.heapify(ready)
+        current: Node | None = None
+        try:
+            while ready:
+                position = heapq.heappop(ready)
+                current = self.program.nodes[position]
+                self._process(current)
+                current = None
+                self.display.node_finished()
+                for follower in downstream[position]:
+                    waiting[follower] -= 1
+                    if waiting[follower] == 0:
+                        heapq.heappush(ready, follower)
+        except (KeyboardInterrupt, RunAborted, InputClosed) as stop:
+            if current is not None:
+                self._interrupt(current, stop)
+            self._fire_run("abort", detail=_reason(stop))
+            return "ABORTED"
+        except RunFailed as failure:
+            self._fire_run("fail", detail=str(failure))
+            return "NOK"
+        failed = [n for n, model in self.models.items() if model.state == "failed"]
+        if failed:
+            self._fire_run("fail", detail="failed nodes: " + ", ".join(failed))
+            return "NOK"
+        self._fire_run("complete")
+        return "OK"
+
+    def _interrupt(self, node: Node, stop: BaseException) -> None:
+        model = self.models[node.id]
+        if model.state == "running":
+            self._fire(
+                node.id,
+                "interrupt",
+                attempt=self.attempts[node.id],
+                outcome=AttemptOutcome(status="interrupted", exception=_reason(stop)),
+                reason=_reason(stop),
+            )
+        self.display.note(f"{node.id}: {_reason(stop)}", "magenta")
+
+    # One node -------------------------------------------------------------------------------
+
+    def outcome_of(self, function: str, node_id: str) -> bool:
+        state = self.models[node_id].state
+        if function == "has_succeeded":
+            return state == "ok"
+        if function == "has_failed":
+            return state == "failed"
+        if function == "is_skipped":
+            return state == "skipped"
+        return self.attempts[node_id] > 0  # has_run
+
+    def _process(self, node: Node) -> None:
+        model = self.models[node.id]
+        try:
+            rendered = self.renderer.node(node)
+            run_it, reason = self._should_run(node, rendered)
+        except (PlaybookError, ConditionError) as error:
+            message = error.render() if isinstance(error, PlaybookError) else str(error)
+            self.display.outcome("failed", f"{node.id}: {message}")
+            self._fire(node.id, "reject", reason=message)
+            critical = node.critical is True or isinstance(node.critical, str)
+            self._decide(node, critical, can_retry=False)
+            return
+        if not run_it:
+            self._fire(node.id, "skip", reason=reason)
+            self.display.outcome("skipped", f"{rendered.name}: {reason}")
+            return
+        session_attempts = 0
+        while True:
+            session_attempts += 1
+            self.attempts[node.id] += 1
+            attempt = self.attempts[node.id]
+            self._fire(node.id, "start" if model.state == "pending" else "retry", attempt=attempt)
+            self.display.node_started(self.display.done + 1, node.type, rendered.name, attempt)
+            outcome = self._attempt(node, rendered)
+            if outcome.status == "ok":
+                self._fire(node.id, "succeed", attempt=attempt, outcome=outcome)
+                self.display.outcome("ok", _summary(outcome))
+                return
+            self._fire(node.id, "fail", attempt=attempt, outcome=outcome, reason=outcome.exception)
+            self.display.outcome("failed", _summary(outcome))
+            can_retry = session_attempts < self.settings.max_retries
+            if self._decide(node, rendered.critical, can_retry) != "retry":
+                return
+
+    def _should_run(self, node: Node, rendered: RenderedNode) -> tuple[bool, str]:
+        if rendered.skip:
+            return False, "skip = true"
+        if node.trigger is None:
+            return True, ""
+        evaluator = Evaluator(self.variables.values, self.outcome_of)
+        if evaluator.truth(node.trigger.expr):
+            return True, ""
+        return False, f"condition is false: {node.trigger.source}"
+
+    def _decide(self, node: Node, critical: bool, can_retry: bool) -> str:
+        """Ask the operator what to do about a failed node; returns retry, skip or abort."""
+        options = {key: word for key, word in FAILURE_OPTIONS.items() if key != "r" or can_retry}
+        if critical:
+            options.pop("s")
+            if not can_retry:
+                attempts = self.attempts[node.id]
+                raise RunFailed(f"critical node {node.id!r} failed ({attempts} attempt(s))")
+        if not can_retry:
+            self.display.note(
+                f"{node.id}: no retries left (--max-retries {self.settings.max_retries})"
+            )
+        if critical:
+            self.display.note(f"{node.id} is critical: it cannot be skipped")
+        decision = FAILURE_OPTIONS[self.prompter.choose(f"{node.id} failed. What now?", options)]
+        self.store.record_decision(
+            self.settings.run_id, node.id, self.attempts[node.id], decision, self.settings.operator
+        )
+        if decision == "abort":
+            raise RunAborted(f"operator aborted at {node.id!r}")
+        return decision
+
+    def _attempt(self, node: Node, rendered: RenderedNode) -> AttemptOutcome:
+        if rendered.description and node.type != "Command":
+            self.display.description(self.variables.redact(rendered.description))
+        if rendered.prompt_before and not self.prompter.confirm(rendered.prompt_before):
+            return AttemptOutcome(status="failed", exception=f"declined: {rendered.prompt_before}")
+        if node.type == "Command":
+            outcome = self._command(node, rendered)
+        elif node.type == "Function":
+            outcome = self._function(node, rendered)
+        else:
+            # A Manual node's work is the operator's: its prompt_after is the approval.
+            approved = self.prompter.confirm(rendered.prompt_after)
+            if not approved:
+                return AttemptOutcome(
+                    status="failed", exception=f"not approved: {rendered.prompt_after}"
+                )
+            return AttemptOutcome(status="ok", result=json.dumps("approved"))
+        if (
+            outcome.status == "ok"
+            and rendered.prompt_after
+            and not self.prompter.confirm(rendered.prompt_after)
+        ):
+            return replace(
+                outcome, status="failed", exception=f"answered no to: {rendered.prompt_after}"
+            )
+        return outcome
+
+    def _command(self, node: Node, rendered: RenderedNode) -> AttemptOutcome:
+        assert rendered.command_name is not None
+        env = dict(os.environ)
+        env["PLAYBOOK_RUN_ID"] = str(self.settings.run_id)
+        env["PLAYBOOK_NODE_ID"] = node.id
+        result = run_command(
+            rendered.command_name,
+            timeout=rendered.timeout,
+            env=env,
+            write=self.display.output,
+            redact=self.variables.redact,
+            interactive=node.interactive,
+        )
+        if result.timed_out:
+            problem = f"timed out after {rendered.timeout} s"
+        elif result.exit_code != 0:
+            problem = f"exit code {result.exit_code}"
+        else:
+            problem = None
+        return AttemptOutcome(
+            status="failed" if problem else "ok",
+            exit_code=result.exit_code,
+            stdout=result.stdout,
+            stderr=result.stderr,
+            exception=problem,
+            duration_s=result.duration_s,
+        )
+
+    def _function(self, node: Node, rendered: RenderedNode) -> AttemptOutcome:
+        assert node.plugin is not None and node.function is not None
+        if self.plugin_configs is None:
+            self.plugin_configs = self.renderer.plugin_configs(self.program.runbook)
+        try:
+            result = run_function(
+                self.registry,
+                node.plugin,
+                node.function,
+                rendered.function_params,
+                rendered.plugin_config,
+                self.plugin_configs,
+            )
+        except PluginError as error:
+            return AttemptOutcome(status="failed", exception=self.variables.redact(str(error)))
+        for warning in result.warnings:
+            self.display.note(self.variables.redact(warning), "yellow")
+        text = self.variables.redact(json.dumps(result.result, default=str))
+        return AttemptOutcome(status="ok", result=text, duration_s=result.execution_time)
+
+
+def _summary(outcome: AttemptOutcome) -> str:
+    parts = []
+    if outcome.exception:
+        parts.append(outcome.exception)
+    elif outcome.exit_code is not None:
+        parts.append(f"exit code {outcome.exit_code}")
+    if outcome.result is not None and outcome.status == "ok":
+        parts.append(f"result: {outcome.result}")
+    if outcome.duration_s is not None:
+        parts.append(f"{outcome.duration_s:.2f} s")
+    return " · ".join(parts)
+
+
+def _reason(stop: BaseException) -> str:
+    if isinstance(stop, KeyboardInterrupt):
+        return "interrupted (CTRL-C)"
+    return str(stop)
