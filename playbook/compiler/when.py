@@ -215,8 +215,11 @@ _TERMINAL_WORDS = {
     "RSQB": "']'",
     "COMMA": "','",
     "TRUE": "true",
+    "TRUE_TITLE": "true",
     "FALSE": "false",
+    "FALSE_TITLE": "false",
     "NONE": "none",
+    "NONE_TITLE": "none",
     "$END": "the end",
 }
 
