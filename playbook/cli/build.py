@@ -11,9 +11,17 @@ from typing import Any
 import click
 
 from playbook.cli.app import EXIT_ERROR, cli, echo_warnings, runbook_argument
+from playbook.cli.variables import (
+    check_json,
+    check_lines,
+    check_variables,
+    gives_values,
+    variable_options,
+)
 from playbook.compiler import CompileResult, compile_file
 from playbook.compiler.ir import Program
 from playbook.diagnostics import Diagnostic, PlaybookError
+from playbook.runtime.variables import VariableSources, missing_error
 
 
 @cli.command("compile")
@@ -39,8 +47,20 @@ def compile_command(file: Path, output: Path | None) -> None:
 @cli.command()
 @runbook_argument
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def validate(file: Path, as_json: bool) -> None:
-    """Check FILE and report every problem found, or summarize it."""
+@click.option(
+    "--check-vars",
+    is_flag=True,
+    help="Report required and missing variables and whether every template renders.",
+)
+@variable_options
+def validate(
+    file: Path, as_json: bool, check_vars: bool, variable_sources: VariableSources
+) -> None:
+    """Check FILE and report every problem found, or summarize it.
+
+    With variables (--var, --vars-file, --vars-env) every template is rendered, without running
+    anything; validate never prompts.
+    """
     try:
         result = compile_file(file)
     except PlaybookError as error:
@@ -52,12 +72,29 @@ def validate(file: Path, as_json: bool) -> None:
         noun = "error" if len(errors) == 1 else "errors"
         click.echo(f"\n{file}: {len(errors)} {noun}", err=True)
         sys.exit(EXIT_ERROR)
+    check = None
+    if check_vars or gives_values(variable_sources):
+        check = check_variables(result.program, variable_sources)
+        if not check_vars and check.missing:
+            raise missing_error(check.missing)
     if as_json:
-        click.echo(json.dumps(_validation_json(file, result.warnings, result), indent=2))
+        data = _validation_json(file, result.warnings, result)
+        if check is not None:
+            data |= {"valid": check.ok, "variables": check_json(check)}
+        click.echo(json.dumps(data, indent=2))
+        if check is not None and not check.ok:
+            sys.exit(EXIT_ERROR)
         return
     echo_warnings(result.warnings, result.source_lines)
+    if check is not None:
+        echo_warnings(check.bound.warnings, [])
     for line in _summary_lines(file, result.program):
         click.echo(line)
+    if check is not None:
+        for line in check_lines(check):
+            click.echo(line)
+        if not check.ok:
+            sys.exit(EXIT_ERROR)
 
 
 def _summary(program: Program) -> dict[str, Any]:

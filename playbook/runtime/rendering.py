@@ -1,0 +1,172 @@
+"""Rendering a program's templates with bound values, field by field.
+
+Each field is rendered on its own, after parsing, with the shared sandboxed environment: a value
+is inserted once and never re-read as a template or as TOML, so a value containing `{{ }}`, a
+quote or a newline stays exactly that text. Typed fields are converted after rendering.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import Template
+
+from playbook.compiler.ir import Node, Program, Runbook
+from playbook.compiler.templates import NODE_TABLE_FIELDS, NODE_TEXT_FIELDS
+from playbook.conversion import ConversionError, convert
+from playbook.diagnostics import Diagnostic, PlaybookError
+from playbook.templating import is_template, make_environment
+
+
+@dataclass(frozen=True)
+class RenderedNode:
+    """A node's fields as this run uses them; `function_params` values are still text."""
+
+    id: str
+    name: str
+    description: str
+    prompt_before: str
+    prompt_after: str
+    command_name: str | None
+    timeout: int | None
+    critical: bool
+    skip: bool
+    function_params: dict[str, Any]
+    plugin_config: dict[str, Any]
+
+
+class _RenderError(Exception):
+    """One field that did not render; collected per node into a `PlaybookError`."""
+
+
+class Renderer:
+    """Renders with one set of values, compiling each distinct template text once."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self.values = dict(values)
+        self.environment = make_environment()
+        # Lists, dicts and booleans print as JSON and true/false rather than Python's repr,
+        # so rendered text converts back with the specification's rules.
+        self.environment.finalize = _as_text
+        self.templates: dict[str, Template] = {}
+
+    def text(self, text: str) -> str:
+        if not is_template(text):
+            return text
+        try:
+            if text not in self.templates:
+                self.templates[text] = self.environment.from_string(text)
+            return self.templates[text].render(self.values)
+        except Exception as error:  # a user's expression can fail in any way Python can
+            raise _RenderError(_describe(error)) from error
+
+    def runbook(self, runbook: Runbook) -> tuple[str, str]:
+        """The title and description."""
+        problems: list[str] = []
+        title = self._field(runbook.title, "title", problems)
+        description = self._field(runbook.description, "description", problems)
+        if problems:
+            raise PlaybookError([Diagnostic(f"[runbook] {problem}") for problem in problems])
+        return title, description
+
+    def plugin_configs(self, runbook: Runbook) -> dict[str, dict[str, Any]]:
+        """`[runbook.plugin_config.NAME]` tables with their strings rendered."""
+        problems: list[str] = []
+        rendered = {
+            plugin: self._nested(config, f"plugin_config.{plugin}", problems)
+            for plugin, config in runbook.plugin_config.items()
+        }
+        if problems:
+            raise PlaybookError([Diagnostic(f"[runbook] {problem}") for problem in problems])
+        return rendered
+
+    def node(self, node: Node) -> RenderedNode:
+        """Every templated field of `node`, all problems reported together."""
+        problems: list[str] = []
+        fields: dict[str, Any] = {}
+        for name in NODE_TEXT_FIELDS:
+            fields[name] = self._field(getattr(node, name), name, problems)
+        for name in NODE_TABLE_FIELDS:
+            fields[name] = self._nested(getattr(node, name), name, problems)
+        timeout = self._typed(node.timeout, "timeout", "int", problems)
+        if isinstance(timeout, int) and timeout <= 0:
+            problems.append(f"field 'timeout' must be a positive number of seconds, got {timeout}")
+        critical = self._typed(node.critical, "critical", "bool", problems)
+        skip = self._typed(node.skip, "skip", "bool", problems)
+        if critical is True and skip is True:
+            problems.append("field 'skip': a critical node cannot be skipped")
+        if problems:
+            raise PlaybookError([Diagnostic(f"node {node.id!r} {problem}") for problem in problems])
+        return RenderedNode(
+            id=node.id,
+            timeout=timeout,
+            critical=bool(critical),
+            skip=bool(skip),
+            **fields,
+        )
+
+    def _field(self, value: Any, name: str, problems: list[str]) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return self.text(value)
+        except _RenderError as error:
+            problems.append(f"field {name!r}: {error}")
+            return value
+
+    def _typed(self, value: Any, name: str, type_name: str, problems: list[str]) -> Any:
+        if not isinstance(value, str):
+            return value
+        before = len(problems)
+        text = self._field(value, name, problems)
+        if len(problems) > before:
+            return None
+        try:
+            return convert(text, type_name)
+        except ConversionError as error:
+            problems.append(f"field {name!r}: rendered to {text!r}: {error}")
+            return None
+
+    def _nested(self, value: Any, path: str, problems: list[str]) -> Any:
+        if isinstance(value, dict):
+            return {k: self._nested(v, f"{path}.{k}", problems) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._nested(v, f"{path}[{i}]", problems) for i, v in enumerate(value)]
+        return self._field(value, path, problems)
+
+
+def render_runbook(runbook: Runbook, values: Mapping[str, Any]) -> tuple[str, str]:
+    return Renderer(values).runbook(runbook)
+
+
+def render_node(node: Node, values: Mapping[str, Any]) -> RenderedNode:
+    return Renderer(values).node(node)
+
+
+def _as_text(value: Any) -> Any:
+    return convert(value, "string") if isinstance(value, bool | list | dict) else value
+
+
+def _describe(error: Exception) -> str:
+    message = getattr(error, "message", None) or str(error)
+    return message if message else type(error).__name__
+
+
+def render_problems(program: Program, values: Mapping[str, Any]) -> list[Diagnostic]:
+    """Every problem met rendering all of `program`'s templates with `values` (none: all render)."""
+    renderer = Renderer(values)
+    steps: list[Callable[[], object]] = [
+        lambda: renderer.runbook(program.runbook),
+        lambda: renderer.plugin_configs(program.runbook),
+    ]
+    steps += [functools.partial(renderer.node, node) for node in program.nodes]
+    problems: list[Diagnostic] = []
+    for step in steps:
+        try:
+            step()
+        except PlaybookError as error:
+            problems.extend(error.diagnostics)
+    return problems

@@ -1,0 +1,76 @@
+"""Secret variables: usable in templates, never shown, stored, or allowed in conditions."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from variables_support import program_of
+
+from playbook.cli import cli
+from playbook.compiler import compile_text
+from playbook.diagnostics import PlaybookError
+from playbook.runtime.variables import VariableSources, bind_variables
+
+SECRET = "s3cr'et\\value\n"
+
+RUNBOOK = """
+[variables]
+TOKEN = { required = true, secret = true, description = "API token" }
+USER = { default = "ops" }
+
+[runbook]
+title = "t"
+
+[call]
+type = "Command"
+command_name = "curl -H {{ TOKEN|quote }} -u {{ USER }}"
+"""
+
+
+@pytest.fixture
+def bound():
+    program = program_of(RUNBOOK)
+    return bind_variables(program, VariableSources(cli=(f"TOKEN={SECRET}",), interactive=False))
+
+
+def test_secrets_are_bound_for_rendering_but_never_stored_or_shown(bound):
+    assert bound.values == {"TOKEN": SECRET, "USER": "ops"}
+    assert bound.secret_names == frozenset({"TOKEN"})
+    assert bound.storable() == {"USER": "ops"}
+    assert bound.displayable() == {"TOKEN": "[REDACTED]", "USER": "ops"}
+
+
+def test_secret_values_are_redacted_as_written_and_as_quoted(bound):
+    output = f"token={SECRET}\n+ curl -H 's3cr'\"'\"'et\\value\n' -u ops\nerror: {SECRET!r}"
+    assert bound.redact(output) == (
+        "token=[REDACTED]\n+ curl -H [REDACTED] -u ops\nerror: [REDACTED]"
+    )
+
+
+def test_an_invalid_secret_is_reported_without_its_value():
+    program = program_of(RUNBOOK.replace("secret = true", 'secret = true, type = "int"'))
+    with pytest.raises(PlaybookError) as error:
+        bind_variables(program, VariableSources(cli=("TOKEN=hunter2",), interactive=False))
+    assert str(error.value) == (
+        "error: variable 'TOKEN' from --var: expected an int, got [REDACTED]\n"
+        "  hint: TOKEN takes an int"
+    )
+
+
+def test_a_secret_cannot_be_used_in_a_condition():
+    text = RUNBOOK + "\nwhen = \"{{ TOKEN == 'x' }}\"\n"
+    with pytest.raises(PlaybookError) as error:
+        compile_text(text, "secret.playbook.toml")
+    assert "secret variable 'TOKEN' cannot be used in a condition" in str(error.value)
+
+
+def test_validate_never_shows_a_secret(tmp_path):
+    runbook = tmp_path / "secret.playbook.toml"
+    runbook.write_text(RUNBOOK + 'timeout = "{{ TOKEN }}"\n', encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["validate", str(runbook), "--check-vars", "--var", f"TOKEN={SECRET}"]
+    )
+    assert result.exit_code == 1
+    assert "TOKEN  required  = [REDACTED]  (from --var)" in result.output
+    assert "node 'call' field 'timeout': rendered to [REDACTED]: expected an int" in result.output
+    assert "s3cr" not in result.output
