@@ -88,6 +88,7 @@ class Interpreter:
         self.renderer = Renderer(variables.values)
         self.plugin_configs: dict[str, dict[str, Any]] | None = None
         self.attempts: dict[str, int] = {}
+        self.environment = dict(os.environ)
         definition = program.machine["node"]
         self.node_machine = Machine(
             model=None,
@@ -324,9 +325,11 @@ class Interpreter:
 
     def _command(self, node: Node, rendered: RenderedNode) -> AttemptOutcome:
         assert rendered.command_name is not None
-        env = dict(os.environ)
-        env["PLAYBOOK_RUN_ID"] = str(self.settings.run_id)
-        env["PLAYBOOK_NODE_ID"] = node.id
+        env = {
+            **self.environment,
+            "PLAYBOOK_RUN_ID": str(self.settings.run_id),
+            "PLAYBOOK_NODE_ID": node.id,
+        }
         result = run_command(
             rendered.command_name,
             timeout=rendered.timeout,

@@ -1,0 +1,82 @@
+"""Per-node cost of running a chain of `true` commands, as a ratio to the floor.
+
+The floor is measured in the same process and the same directory: spawning `sh -c true` plus two
+SQLite commits with the state database's settings (WAL, synchronous=FULL), which is the least a
+durable runner must do per node. The floor is measured before and after the runs and averaged,
+since a shared machine's speed drifts. A node's cost is the marginal one: (T(N) - T(1)) / (N - 1),
+so the fixed cost of starting Python and compiling is not spread over the nodes.
+Usage: python benchmarks/run_chain.py [SIZE ...]
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DEFAULT_SIZES = (1_000, 10_000)
+FLOOR_SAMPLES = 300
+
+
+def floor_per_node(directory: Path) -> float:
+    connection = sqlite3.connect(directory / "floor.db", isolation_level=None)
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA synchronous = FULL")
+    connection.execute("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)")
+    started = time.perf_counter()
+    for sample in range(FLOOR_SAMPLES):
+        for _ in range(2):
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("INSERT INTO t (v) VALUES (?)", (str(sample),))
+            connection.execute("COMMIT")
+        subprocess.run(["/bin/sh", "-c", "true"], check=True)
+    connection.close()
+    return (time.perf_counter() - started) / FLOOR_SAMPLES
+
+
+def chain(size: int) -> str:
+    parts = ['[runbook]\ntitle = "chain"\n']
+    for index in range(size):
+        parts.append(f'[n{index}]\ntype = "Command"\ncommand_name = "true"\nprompt_after = ""\n')
+    return "\n".join(parts)
+
+
+def run_seconds(directory: Path, size: int) -> float:
+    runbook = directory / f"chain{size}.playbook.toml"
+    runbook.write_text(chain(size), encoding="utf-8")
+    database = directory / f"chain{size}.db"
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "playbook", "run", str(runbook), "--state-path", str(database)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "COLUMNS": "100"},
+    )
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    sizes = [int(arg) for arg in sys.argv[1:]] or list(DEFAULT_SIZES)
+    with tempfile.TemporaryDirectory(dir=Path.cwd()) as name:
+        directory = Path(name)
+        floor_before = floor_per_node(directory)
+        fixed = min(run_seconds(directory, 1) for _ in range(3))
+        totals = {size: run_seconds(directory, size) for size in sizes}
+        floor = (floor_before + floor_per_node(directory)) / 2
+        print(f"floor (sh -c true + 2 commits): {floor * 1000:.2f} ms per node")
+        print(f"fixed cost (a 1-node run, start-up included): {fixed:.2f} s")
+        for size, total in totals.items():
+            per_node = (total - fixed) / (size - 1)
+            print(
+                f"{size:>6} nodes: {total:.1f} s in all, {per_node * 1000:.2f} ms per node,"
+                f" {per_node / floor:.2f}x the floor"
+            )
+
+
+if __name__ == "__main__":
+    main()
