@@ -199,6 +199,12 @@ class Interpreter:
         except RunFailed as failure:
             self._fire_run("fail", detail=str(failure))
             return "NOK"
+        except Exception as error:
+            # Whatever broke (a closed output pipe, a full disk), leave a resumable record.
+            if current is not None:
+                self._interrupt(current, error)
+            self._fire_run("abort", detail=f"{type(error).__name__}: {error}")
+            raise
         failed = [n for n, model in self.models.items() if model.state == "failed"]
         if failed:
             self._fire_run("fail", detail="failed nodes: " + ", ".join(failed))
@@ -281,7 +287,9 @@ class Interpreter:
             options.pop("s")
             if not can_retry:
                 attempts = self.attempts[node.id]
-                raise RunFailed(f"critical node {node.id!r} failed ({attempts} attempt(s))")
+                message = f"critical node {node.id!r} failed ({attempts} attempt(s))"
+                self.display.note(f"{message}: the run ends NOK", "red")
+                raise RunFailed(message)
         if not can_retry:
             self.display.note(
                 f"{node.id}: no retries left (--max-retries {self.settings.max_retries})"

@@ -1,0 +1,197 @@
+"""End-to-end helpers: the real CLI in a subprocess, fake tools on PATH, a real state database.
+
+Every test gets a workspace in `tmp_path`:
+
+- `bin/` holds stand-ins for the tools the example runbooks call (`deploy.sh`, `npm`, `make`,
+  `curl`, …). Each one logs its call to `fake/calls.log` and succeeds, unless the test asked it
+  to fail: `workspace.fail("curl")` makes the next call fail, `times=` the next few. A file
+  `fake/<tool>-<first argument>.fails` targets one subcommand (`npm test` but not `npm audit`).
+- `state/run.db` is the state database passed with `--state-path`.
+- HOME points into the workspace, so nothing reaches the real `~/.config/playbook`.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+OPERATOR = "ops-tester"
+FAKE_TOOLS = (
+    "deploy.sh",
+    "rollback.sh",
+    "cleanup.sh",
+    "complex.sh",
+    "deploy-production.sh",
+    "npm",
+    "make",
+    "curl",
+    "security-scan",
+    "kubectl",
+)
+FAKE_TOOL_SCRIPT = """\
+#!/bin/sh
+# Stand-in for a real tool: log the call, fail while a .fails counter says so.
+name=$(basename "$0")
+echo "$name $*" >> "$FAKE_STATE/calls.log"
+for key in "$name-$1" "$name"; do
+    counter="$FAKE_STATE/$key.fails"
+    if [ -f "$counter" ] && [ "$(cat "$counter")" -gt 0 ]; then
+        echo $(( $(cat "$counter") - 1 )) > "$counter"
+        echo "$name $*: simulated failure" >&2
+        exit 1
+    fi
+done
+echo "$name $*: done"
+"""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the operator saw: the exit code and both output streams."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def text(self) -> str:
+        return self.stdout + self.stderr
+
+
+class Workspace:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.bin = root / "bin"
+        self.fake = root / "fake"
+        self.db = root / "state" / "run.db"
+        for folder in (self.bin, self.fake, root / "home"):
+            folder.mkdir()
+        for tool in FAKE_TOOLS:
+            script = self.bin / tool
+            script.write_text(FAKE_TOOL_SCRIPT)
+            script.chmod(0o755)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PLAYBOOK_")}
+        env.update(
+            PATH=f"{self.bin}{os.pathsep}{os.environ.get('PATH', '')}",
+            HOME=str(root / "home"),
+            FAKE_STATE=str(self.fake),
+            COLUMNS="200",
+            NO_COLOR="1",
+            TERM="dumb",
+            LOGNAME=OPERATOR,
+            USER=OPERATOR,
+        )
+        self.env = env
+
+    # Files ----------------------------------------------------------------------------------
+
+    def runbook(self, text: str, name: str = "test.playbook.toml") -> Path:
+        path = self.root / name
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    def fail(self, tool: str, times: int = 1) -> None:
+        """Make the next `times` calls of `tool` (or `tool-subcommand`) exit 1."""
+        (self.fake / f"{tool}.fails").write_text(f"{times}\n")
+
+    def calls(self) -> list[str]:
+        log = self.fake / "calls.log"
+        return log.read_text().splitlines() if log.exists() else []
+
+    # The command line -----------------------------------------------------------------------
+
+    def cli(self, *args: str | Path, answers: str = "", timeout: float = 60) -> Outcome:
+        """Run `playbook ARGS…` with `answers` as its standard input."""
+        done = subprocess.run(
+            [sys.executable, "-m", "playbook", *map(str, args)],
+            input=answers,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            cwd=self.root,
+            env=self.env,
+            timeout=timeout,
+        )
+        return Outcome(done.returncode, done.stdout, done.stderr)
+
+    def run(self, file: Path, *args: str, answers: str = "") -> Outcome:
+        return self.cli("run", file, *args, "--state-path", self.db, answers=answers)
+
+    def resume(self, file: Path, *args: str, answers: str = "") -> Outcome:
+        return self.cli("resume", file, *args, "--state-path", self.db, answers=answers)
+
+    def set_status(self, file: Path, *args: str, answers: str = "") -> Outcome:
+        return self.cli("set-status", file, *args, "--state-path", self.db, answers=answers)
+
+    def spawn(self, file: Path, *args: str) -> subprocess.Popen[str]:
+        """Start `playbook run` in its own session, as a shell starts a foreground job."""
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "playbook",
+                "run",
+                str(file),
+                "--state-path",
+                str(self.db),
+                *args,
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            cwd=self.root,
+            env=self.env,
+            start_new_session=True,
+        )
+
+    # The state database ---------------------------------------------------------------------
+
+    def rows(self, sql: str, *params: Any) -> list[sqlite3.Row]:
+        with closing(sqlite3.connect(self.db)) as connection:
+            connection.row_factory = sqlite3.Row
+            return connection.execute(sql, params).fetchall()
+
+    def last_run(self) -> int:
+        return int(self.rows("SELECT MAX(id) FROM runs")[0][0])
+
+    def status(self, run_id: int) -> str:
+        return str(self.rows("SELECT status FROM runs WHERE id = ?", run_id)[0][0])
+
+    def states(self, run_id: int) -> dict[str, str]:
+        rows = self.rows("SELECT node_id, state FROM node_states WHERE run_id = ?", run_id)
+        return {row["node_id"]: row["state"] for row in rows}
+
+    def attempts(self, run_id: int, node_id: str | None = None) -> list[sqlite3.Row]:
+        rows = self.rows("SELECT * FROM attempts WHERE run_id = ? ORDER BY id", run_id)
+        return [row for row in rows if node_id is None or row["node_id"] == node_id]
+
+    def attempt_counts(self, run_id: int) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for row in self.attempts(run_id):
+            counts[row["node_id"]] = counts.get(row["node_id"], 0) + 1
+        return counts
+
+    def events(self, run_id: int) -> list[sqlite3.Row]:
+        return self.rows("SELECT * FROM events WHERE run_id = ? ORDER BY id", run_id)
+
+
+def wait_for(path: Path, timeout: float = 15.0) -> None:
+    """Poll until a command has written `path` (it has started)."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path} did not appear within {timeout} s")
+        time.sleep(0.02)
