@@ -146,15 +146,6 @@ def render_node(node: Node, values: Mapping[str, Any]) -> RenderedNode:
     return Renderer(values).node(node)
 
 
-def _as_text(value: Any) -> Any:
-    return convert(value, "string") if isinstance(value, bool | list | dict) else value
-
-
-def _describe(error: Exception) -> str:
-    message = getattr(error, "message", None) or str(error)
-    return message if message else type(error).__name__
-
-
 def render_problems(program: Program, values: Mapping[str, Any]) -> list[Diagnostic]:
     """Every problem met rendering all of `program`'s templates with `values` (none: all render)."""
     renderer = Renderer(values)
@@ -170,3 +161,12 @@ def render_problems(program: Program, values: Mapping[str, Any]) -> list[Diagnos
         except PlaybookError as error:
             problems.extend(error.diagnostics)
     return problems
+
+
+def _as_text(value: Any) -> Any:
+    return convert(value, "string") if isinstance(value, bool | list | dict) else value
+
+
+def _describe(error: Exception) -> str:
+    message = getattr(error, "message", None) or str(error)
+    return message if message else type(error).__name__
