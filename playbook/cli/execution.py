@@ -23,7 +23,7 @@ from playbook.plugins import PluginRegistry, check_function_node
 from playbook.runtime.display import Display
 from playbook.runtime.interpreter import Interpreter, RunSettings
 from playbook.runtime.prompts import Prompter
-from playbook.runtime.rendering import Renderer, render_problems
+from playbook.runtime.rendering import render_problems
 from playbook.runtime.store import DEFAULT_STATE_PATH, RunRecord, Store
 from playbook.runtime.variables import BoundVariables, VariableSources
 
@@ -248,8 +248,6 @@ def interpret(
     """Run the program with the operator's display and prompts; returns the run's status."""
     console = Console(highlight=False)
     display = Display(console, len(program.nodes))
-    title, description = Renderer(bound.values).runbook(program.runbook)
-    display.run_started(run_id, title, description, bound.displayable(), request.resumed)
     settings = RunSettings(run_id, operator_name(), request.max_retries, request.resumed)
     interpreter = Interpreter(
         program, store, settings, bound, display, Prompter(console), request.registry

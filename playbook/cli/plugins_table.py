@@ -46,7 +46,9 @@ def _render_plugin(console: Console, name: str, package: str, metadata: PluginMe
     table = Table(show_lines=False)
     columns = ("Function", "Parameter", "Type", "Required", "Default", "Choices", "Limits")
     for column in (*columns, "Description"):
-        table.add_column(column, overflow="fold")
+        table.add_column(
+            column, overflow="fold", no_wrap=column in ("Function", "Parameter", "Type")
+        )
     for function in sorted(metadata.functions.values(), key=lambda signature: signature.name):
         # Text cells: descriptions are shown as written, never parsed as rich markup.
         table.add_row(

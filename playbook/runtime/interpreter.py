@@ -151,6 +151,40 @@ class Interpreter:
         self.run_machine.add_model(self.run, initial=initial_run_state)
         if self.settings.resumed:
             self._fire_run("resume", detail="resumed", variables=self.variables.storable())
+        current: list[Node] = []
+        try:
+            self._announce()
+            self._schedule(current)
+        except (KeyboardInterrupt, RunAborted, InputClosed) as stop:
+            self._stop(current, stop)
+            self.display.note(_reason(stop), "magenta")
+            return "ABORTED"
+        except RunFailed as failure:
+            self._fire_run("fail", detail=str(failure))
+            return "NOK"
+        except Exception as error:
+            # Whatever broke (a closed output pipe, a full disk), leave a resumable record.
+            self._stop(current, error)
+            raise
+        failed = [n for n, model in self.models.items() if model.state == "failed"]
+        if failed:
+            self._fire_run("fail", detail="failed nodes: " + ", ".join(failed))
+            return "NOK"
+        self._fire_run("complete")
+        return "OK"
+
+    def _announce(self) -> None:
+        title, description = self.renderer.runbook(self.program.runbook)
+        self.display.run_started(
+            self.settings.run_id,
+            title,
+            self.variables.redact(description),
+            self.variables.displayable(),
+            self.settings.resumed,
+        )
+
+    def _schedule(self, current: list[Node]) -> None:
+        """Process ready nodes until none is left; `current` holds the node in progress."""
         records = self.store.nodes(self.settings.run_id)
         index = {node.id: position for position, node in enumerate(self.program.nodes)}
         downstream: list[list[int]] = [[] for _ in self.program.nodes]
@@ -165,10 +199,11 @@ class Interpreter:
             model = _NodeModel(node, self._persist_node)
             self.node_machine.add_model(model, initial=record.state)
             self.models[node.id] = model
-            done = record.state in ("ok", "skipped") or (
+            # A failure the operator chose to skip is settled; anything else unfinished re-runs.
+            settled = record.state in ("ok", "skipped") or (
                 record.state == "failed" and record.decision == "skip"
             )
-            if done:
+            if settled:
                 finished.append(position)
             elif record.state != "pending":
                 self._fire(node.id, "reset")
@@ -176,45 +211,29 @@ class Interpreter:
             self.display.node_finished()
             for follower in downstream[position]:
                 waiting[follower] -= 1
-        done_set = set(finished)
-        ready = [p for p, count in enumerate(waiting) if count == 0 and p not in done_set]
+        settled_positions = set(finished)
+        ready = [p for p, n in enumerate(waiting) if n == 0 and p not in settled_positions]
         heapq.heapify(ready)
-        current: Node | None = None
-        try:
-            while ready:
-                position = heapq.heappop(ready)
-                current = self.program.nodes[position]
-                self._process(current)
-                current = None
-                self.display.node_finished()
-                for follower in downstream[position]:
-                    waiting[follower] -= 1
-                    if waiting[follower] == 0:
-                        heapq.heappush(ready, follower)
-        except (KeyboardInterrupt, RunAborted, InputClosed) as stop:
-            if current is not None:
-                self._interrupt(current, stop)
-            self._fire_run("abort", detail=_reason(stop))
-            return "ABORTED"
-        except RunFailed as failure:
-            self._fire_run("fail", detail=str(failure))
-            return "NOK"
-        except Exception as error:
-            # Whatever broke (a closed output pipe, a full disk), leave a resumable record.
-            if current is not None:
-                self._interrupt(current, error)
-            self._fire_run("abort", detail=f"{type(error).__name__}: {error}")
-            raise
-        failed = [n for n, model in self.models.items() if model.state == "failed"]
-        if failed:
-            self._fire_run("fail", detail="failed nodes: " + ", ".join(failed))
-            return "NOK"
-        self._fire_run("complete")
-        return "OK"
+        while ready:
+            position = heapq.heappop(ready)
+            current.append(self.program.nodes[position])
+            self._process(current[0])
+            current.clear()
+            self.display.node_finished()
+            for follower in downstream[position]:
+                waiting[follower] -= 1
+                if waiting[follower] == 0:
+                    heapq.heappush(ready, follower)
+
+    def _stop(self, current: list[Node], stop: BaseException) -> None:
+        """Record where the run stopped: the attempt in flight, then the run itself."""
+        if current:
+            self._interrupt(current[0], stop)
+        self._fire_run("abort", detail=_reason(stop))
 
     def _interrupt(self, node: Node, stop: BaseException) -> None:
-        model = self.models[node.id]
-        if model.state == "running":
+        """Record that the running attempt stopped; persistence only, so it cannot fail twice."""
+        if self.models[node.id].state == "running":
             self._fire(
                 node.id,
                 "interrupt",
@@ -222,7 +241,6 @@ class Interpreter:
                 outcome=AttemptOutcome(status="interrupted", exception=_reason(stop)),
                 reason=_reason(stop),
             )
-        self.display.note(f"{node.id}: {_reason(stop)}", "magenta")
 
     # One node -------------------------------------------------------------------------------
 
@@ -398,4 +416,6 @@ def _summary(outcome: AttemptOutcome) -> str:
 def _reason(stop: BaseException) -> str:
     if isinstance(stop, KeyboardInterrupt):
         return "interrupted (CTRL-C)"
-    return str(stop)
+    if isinstance(stop, RunAborted | InputClosed):
+        return str(stop)
+    return f"{type(stop).__name__}: {stop}"

@@ -201,6 +201,27 @@ class Store:
         row = self.connection.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
         return _run_record(row) if row else None
 
+    def status_counts(self) -> dict[str, int]:
+        rows = self.connection.execute(
+            "SELECT status, COUNT(*) FROM runs GROUP BY status ORDER BY status"
+        ).fetchall()
+        return dict(rows)
+
+    def runs_titled(self, title: str) -> list[tuple[RunRecord, dict[str, int]]]:
+        """Runs of one runbook (by its title as written), newest first, with node state counts."""
+        rows = self.connection.execute(
+            "SELECT * FROM runs WHERE title = ? ORDER BY id DESC", (title,)
+        ).fetchall()
+        found = []
+        for row in rows:
+            record = _run_record(row)
+            counts = self.connection.execute(
+                "SELECT state, COUNT(*) FROM node_states WHERE run_id = ? GROUP BY state",
+                (record.id,),
+            ).fetchall()
+            found.append((record, dict(counts)))
+        return found
+
     def latest_run(self, runbook_path: str, status: str | None = None) -> RunRecord | None:
         query = "SELECT * FROM runs WHERE runbook_path = ?"
         params: tuple[Any, ...] = (runbook_path,)

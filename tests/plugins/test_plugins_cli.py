@@ -7,7 +7,7 @@ from collections.abc import Callable
 from rich.console import Console
 
 from playbook.plugins import PluginRegistry
-from playbook.plugins_cli import render_plugins_table
+from playbook.cli.plugins_table import render_plugins_table
 
 
 def render(registry: PluginRegistry) -> str:
