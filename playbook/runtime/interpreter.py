@@ -162,7 +162,7 @@ class Interpreter:
         except RunFailed as failure:
             self._fire_run("fail", detail=str(failure))
             return "NOK"
-        except Exception as error:
+        except BaseException as error:
             # Whatever broke (a closed output pipe, a full disk), leave a resumable record.
             self._stop(current, error)
             raise
