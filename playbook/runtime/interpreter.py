@@ -206,6 +206,16 @@ class Interpreter:
             if settled:
                 finished.append(position)
             elif record.state != "pending":
+                if record.state == "running":
+                    # Its process was killed mid-attempt (SIGKILL, crash): close that attempt.
+                    lost = "the run's process ended during this attempt"
+                    self._fire(
+                        node.id,
+                        "interrupt",
+                        attempt=record.attempts,
+                        outcome=AttemptOutcome(status="interrupted", exception=lost),
+                        reason=lost,
+                    )
                 self._fire(node.id, "reset")
         for position in finished:
             self.display.node_finished()

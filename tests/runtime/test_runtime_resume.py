@@ -1,0 +1,213 @@
+"""Interrupts, aborts and resumes: CTRL-C, SIGTERM, SIGKILL + set-status, closed input, edits."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from runtime_support import OPERATOR, Workspace, wait_for
+
+# `migrate` blocks until it is interrupted; once it has started before, it finishes at once.
+INTERRUPTIBLE = """\
+[runbook]
+title = "Database migration"
+
+[prepare]
+type = "Command"
+command_name = "deploy.sh"
+prompt_after = ""
+
+[migrate]
+type = "Command"
+command_name = '''
+if [ -f "$FAKE_STATE/started" ]; then echo "migration finished"; exit 0; fi
+trap 'echo "$PLAYBOOK_NODE_ID got SIGINT" > "$FAKE_STATE/got-int"; exit 130' INT
+echo $$ > "$FAKE_STATE/started"
+while :; do sleep 0.05; done
+'''
+prompt_after = ""
+
+[finish]
+type = "Command"
+command_name = "cleanup.sh"
+prompt_after = ""
+"""
+
+
+def start_migration(ws: Workspace) -> tuple[Path, int]:
+    """Start a run, wait until `migrate` is running; returns the file and the playbook's pid."""
+    file = ws.runbook(INTERRUPTIBLE)
+    process = ws.spawn(file)
+    wait_for(ws.fake / "started")
+    return file, process.pid
+
+
+@pytest.mark.parametrize(
+    ("stop", "target"),
+    [(signal.SIGINT, "group"), (signal.SIGTERM, "process")],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_an_interrupted_run_is_aborted_then_resumed_without_redoing_work(
+    ws: Workspace, stop: signal.Signals, target: str
+) -> None:
+    file = ws.runbook(INTERRUPTIBLE)
+    process = ws.spawn(file)
+    wait_for(ws.fake / "started")
+    if target == "group":  # CTRL-C: the terminal signals the foreground process group
+        os.killpg(process.pid, stop)
+    else:
+        os.kill(process.pid, stop)
+    stdout, _ = process.communicate(timeout=30)
+    assert process.returncode == 130, stdout
+    run_id = ws.last_run()
+    assert "Run status: ABORTED" in stdout
+    assert f"Resume with: playbook resume {file} {run_id} --state-path {ws.db}" in stdout
+    # The command's own process group got the interrupt.
+    assert (ws.fake / "got-int").read_text() == "migrate got SIGINT\n"
+    assert ws.status(run_id) == "ABORTED"
+    assert ws.states(run_id) == {"prepare": "ok", "migrate": "interrupted", "finish": "pending"}
+    interrupted = ws.attempts(run_id, "migrate")[0]
+    assert interrupted["status"] == "interrupted"
+    assert interrupted["finished_at"] is not None
+
+    resumed = ws.resume(file)
+    assert resumed.code == 0, resumed.text
+    assert "migration finished" in resumed.stdout
+    assert ws.status(run_id) == "OK"
+    assert ws.attempt_counts(run_id) == {"prepare": 1, "migrate": 2, "finish": 1}
+    assert ws.calls() == ["deploy.sh ", "cleanup.sh "]
+    run_events = [
+        (e["trigger"], e["source"], e["dest"]) for e in ws.events(run_id) if e["node_id"] is None
+    ]
+    assert run_events == [
+        ("create", "none", "RUNNING"),
+        ("abort", "RUNNING", "ABORTED"),
+        ("resume", "ABORTED", "RUNNING"),
+        ("complete", "RUNNING", "OK"),
+    ]
+
+
+def test_a_killed_run_is_marked_aborted_by_hand_then_resumed(ws: Workspace) -> None:
+    file, pid = start_migration(ws)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    # SIGKILL gives the playbook no chance to stop its command: end it like a reboot would.
+    os.killpg(int((ws.fake / "started").read_text()), signal.SIGKILL)
+    run_id = ws.last_run()
+    assert ws.status(run_id) == "RUNNING"
+
+    refused = ws.resume(file, str(run_id))
+    assert refused.code == 1
+    assert f"run {run_id} is still RUNNING" in refused.stderr
+    assert f"playbook set-status {file} {run_id} ABORTED" in refused.stderr
+
+    kept = ws.set_status(file, str(run_id), "ABORTED", answers="n\n")
+    assert kept.code == 1
+    assert f"Change run {run_id} (Database migration) from RUNNING to ABORTED?" in kept.stdout
+    assert "status left unchanged" in kept.stderr
+    assert ws.status(run_id) == "RUNNING"
+
+    changed = ws.set_status(file, str(run_id), "ABORTED", answers="y\n")
+    assert changed.code == 0, changed.text
+    assert f"run {run_id}: RUNNING → ABORTED" in changed.stdout
+    event = ws.events(run_id)[-1]
+    assert (event["trigger"], event["dest"], event["operator"]) == (
+        "set-status",
+        "ABORTED",
+        OPERATOR,
+    )
+
+    resumed = ws.resume(file, str(run_id))
+    assert resumed.code == 0, resumed.text
+    assert ws.status(run_id) == "OK"
+    assert ws.attempt_counts(run_id) == {"prepare": 1, "migrate": 2, "finish": 1}
+    lost, rerun = ws.attempts(run_id, "migrate")
+    assert (lost["status"], lost["exception"]) == (
+        "interrupted",
+        "the run's process ended during this attempt",
+    )
+    assert rerun["status"] == "ok"
+
+
+def test_closed_input_aborts_and_the_run_resumes_with_answers(ws: Workspace) -> None:
+    file = ws.runbook(
+        """\
+        [runbook]
+        title = "Needs an operator"
+
+        [build]
+        type = "Command"
+        command_name = "make build"
+        prompt_after = ""
+
+        [deploy]
+        type = "Command"
+        command_name = "deploy.sh"
+        """
+    )
+    closed = ws.run(file, answers="")
+    assert closed.code == 130, closed.text
+    assert "standard input is closed" in closed.stdout
+    run_id = ws.last_run()
+    assert ws.status(run_id) == "ABORTED"
+    assert ws.states(run_id)["build"] == "ok"
+
+    resumed = ws.resume(file, str(run_id), answers="y\n")
+    assert resumed.code == 0, resumed.text
+    assert "Continue with the next step? [y]es/[n]o: y" in resumed.stdout
+    assert ws.attempt_counts(run_id)["build"] == 1
+    assert ws.states(run_id) == {"build": "ok", "deploy": "ok"}
+
+
+def test_answers_that_are_never_valid_abort_instead_of_looping(ws: Workspace) -> None:
+    file = ws.runbook(
+        """\
+        [runbook]
+        title = "Confused operator"
+
+        [deploy]
+        type = "Command"
+        command_name = "deploy.sh"
+        """
+    )
+    result = ws.run(file, answers="maybe\nlater\nsure\ny\n")
+    assert result.code == 130, result.text
+    assert result.stdout.count("Please answer one of: yes, no.") == 3
+    assert "no valid answer" in result.stdout
+    assert ws.status(ws.last_run()) == "ABORTED"
+
+
+def test_resume_refuses_a_changed_runbook_unless_forced(ws: Workspace) -> None:
+    file = ws.runbook(
+        """\
+        [runbook]
+        title = "Edited"
+
+        [deploy]
+        type = "Command"
+        command_name = "deploy.sh"
+        prompt_after = ""
+        """
+    )
+    ws.fail("deploy.sh")
+    assert ws.run(file, answers="a\n").code == 130
+    run_id = ws.last_run()
+    with file.open("a") as handle:
+        handle.write("# edited after the run started\n")
+
+    refused = ws.resume(file)
+    assert refused.code == 1
+    assert f"{file} changed since run {run_id} started" in refused.stderr
+    assert f"playbook resume {file} {run_id} --force" in refused.stderr
+    assert ws.calls() == ["deploy.sh "]
+    assert ws.status(run_id) == "ABORTED"
+
+    forced = ws.resume(file, "--force")
+    assert forced.code == 0, forced.text
+    assert ws.status(run_id) == "OK"
+
+    done = ws.resume(file, str(run_id))
+    assert done.code == 1
+    assert f"run {run_id} completed OK: there is nothing to resume" in done.stderr
