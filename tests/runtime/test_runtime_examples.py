@@ -71,8 +71,9 @@ def test_a_runbook_needing_an_uninstalled_plugin_stops_before_anything_runs(
     result = ws.run(file, answers=YES)
     assert result.code == 1
     assert f"{file}:" in result.stderr
-    assert "error: unknown plugin 'slack'" in result.stderr
-    assert f"[{node}]" in result.stderr
+    assert "error: " in result.stderr
+    assert "unknown plugin 'slack'" in result.stderr
+    assert node in result.stderr
     assert "installed plugins: " in result.stderr and "python" in result.stderr
     assert "Traceback" not in result.text
     assert ws.calls() == []

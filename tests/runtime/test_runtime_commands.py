@@ -1,0 +1,94 @@
+"""Command nodes: timeouts that kill whole process trees, huge and non-UTF-8 output."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from runtime_support import Workspace
+
+
+def alive(pid: int) -> bool:
+    """True while `pid` is a live process (a zombie waiting to be reaped counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_timeout_kills_every_process_the_command_started(ws: Workspace) -> None:
+    file = ws.runbook(
+        """\
+        [runbook]
+        title = "Hanging command"
+
+        [hang]
+        type = "Command"
+        timeout = 1
+        prompt_after = ""
+        # A child, and a grandchild that ignores SIGTERM (it needs the SIGKILL that follows).
+        command_name = '''
+        sleep 60 & echo $! >> "$FAKE_STATE/pids"
+        sh -c 'trap "" TERM; sleep 60 & echo $! >> "$FAKE_STATE/pids"; wait' &
+        echo $! >> "$FAKE_STATE/pids"
+        echo "waiting for children"
+        wait
+        '''
+        """
+    )
+    started = time.monotonic()
+    result = ws.run(file, answers="s\n")
+    assert result.code == 1, result.text
+    assert time.monotonic() - started < 15
+    assert "waiting for children" in result.stdout
+    assert "timed out after 1 s" in result.stdout
+    run_id = ws.last_run()
+    attempt = ws.attempts(run_id, "hang")[0]
+    assert attempt["status"] == "failed"
+    assert attempt["exception"] == "timed out after 1 s"
+    assert attempt["stdout"] == "waiting for children\n"
+    pids = [int(line) for line in (ws.fake / "pids").read_text().split()]
+    assert len(pids) == 3
+    deadline = time.monotonic() + 3
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [pid for pid in pids if alive(pid)] == []
+
+
+def test_huge_and_binary_output_is_shown_live_and_stored_capped(ws: Workspace) -> None:
+    file = ws.runbook(
+        """\
+        [runbook]
+        title = "Noisy commands"
+
+        [noisy]
+        type = "Command"
+        command_name = "yes 'all work and no play' | head -c 10485760; echo; echo THE END"
+        prompt_after = ""
+
+        [binary]
+        type = "Command"
+        command_name = "printf 'caf\\\\351 \\\\377\\\\376\\\\n'; printf 'err \\\\300\\\\n' >&2"
+        prompt_after = ""
+        """
+    )
+    result = ws.run(file)
+    assert result.code == 0, result.text
+    # The operator saw all of it.
+    assert result.stdout.count("all work and no play\n") > 400_000
+    assert "THE END" in result.stdout
+    assert "caf\ufffd \ufffd\ufffd\n" in result.stdout
+    run_id = ws.last_run()
+    noisy, binary = ws.attempts(run_id)
+    stored = noisy["stdout"]
+    assert len(stored) < 300_000
+    assert stored.startswith("all work and no play\n")
+    assert stored.endswith("THE END\n")
+    assert " characters truncated …]" in stored
+    assert (binary["stdout"], binary["stderr"]) == ("caf\ufffd \ufffd\ufffd\n", "err \ufffd\n")
+    assert ws.states(run_id) == {"noisy": "ok", "binary": "ok"}

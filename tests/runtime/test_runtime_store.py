@@ -1,0 +1,142 @@
+"""The state database as an auditor reads it, and state paths that are not Playbook's."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import stat
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from runtime_support import OPERATOR, Workspace
+
+AUDITED = """\
+[variables]
+TARGET = { default = "blue", description = "Which side to deploy" }
+
+[runbook]
+title = "Audited {{TARGET}} deploy"
+
+[deploy]
+type = "Command"
+command_name = "deploy.sh {{TARGET}}"
+prompt_after = ""
+
+[announce]
+type = "Function"
+plugin = "python"
+function = "notify"
+function_params = { message = "{{TARGET}} is live" }
+prompt_after = ""
+"""
+
+
+def test_every_transition_is_logged_with_the_operator(ws: Workspace) -> None:
+    file = ws.runbook(AUDITED)
+    ws.fail("deploy.sh")
+    result = ws.run(file, "--var", "TARGET=green", answers="r\n")
+    assert result.code == 0, result.text
+    run_id = ws.last_run()
+
+    run = ws.rows("SELECT * FROM runs WHERE id = ?", run_id)[0]
+    assert run["title"] == "Audited {{TARGET}} deploy"
+    assert run["runbook_path"] == str(file)
+    assert run["source_sha256"] == hashlib.sha256(file.read_bytes()).hexdigest()
+    assert json.loads(run["variables"]) == {"TARGET": "green"}
+    assert (run["status"], run["operator"]) == ("OK", OPERATOR)
+    assert run["finished_at"] >= run["started_at"]
+
+    events = ws.events(run_id)
+    assert [(e["node_id"], e["trigger"], e["source"], e["dest"]) for e in events] == [
+        (None, "create", "none", "RUNNING"),
+        ("deploy", "start", "pending", "running"),
+        ("deploy", "fail", "running", "failed"),
+        ("deploy", "decide", "failed", "failed"),
+        ("deploy", "retry", "failed", "running"),
+        ("deploy", "succeed", "running", "ok"),
+        ("announce", "start", "pending", "running"),
+        ("announce", "succeed", "running", "ok"),
+        (None, "complete", "RUNNING", "OK"),
+    ]
+    assert {e["operator"] for e in events} == {OPERATOR}
+    assert [e["at"] for e in events] == sorted(e["at"] for e in events)
+    assert events[2]["detail"] == "exit code 1"
+    assert events[3]["detail"] == "retry"
+
+    attempts = ws.attempts(run_id)
+    assert [(a["node_id"], a["attempt"], a["status"], a["exit_code"]) for a in attempts] == [
+        ("deploy", 1, "failed", 1),
+        ("deploy", 2, "ok", 0),
+        ("announce", 1, "ok", None),
+    ]
+    assert attempts[1]["stdout"] == "deploy.sh green: done\n"
+    assert attempts[2]["result"] == '"[INFO] green is live"'
+    assert all(a["duration_s"] >= 0 and a["finished_at"] for a in attempts)
+
+
+def test_the_database_is_private_and_durable(ws: Workspace) -> None:
+    result = ws.run(ws.runbook(AUDITED))
+    assert result.code == 0, result.text
+    assert stat.S_IMODE(ws.db.stat().st_mode) == 0o600
+    assert ws.rows("PRAGMA journal_mode")[0][0] == "wal"
+    assert ws.rows("PRAGMA user_version")[0][0] >= 1
+
+
+@pytest.mark.parametrize("kind", ["foreign-sqlite", "garbage"])
+def test_a_state_path_that_is_not_playbooks_is_refused_and_left_alone(
+    ws: Workspace, kind: str
+) -> None:
+    ws.db.parent.mkdir()
+    if kind == "foreign-sqlite":
+        with closing(sqlite3.connect(ws.db)) as other:
+            other.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+            other.execute("INSERT INTO invoices (total) VALUES (99.5)")
+            other.commit()
+        expected = "is an SQLite database, but not a Playbook state database"
+    else:
+        ws.db.write_bytes(b"quarterly figures, not a database\n" * 200)
+        expected = "is not a usable Playbook state database"
+    before = ws.db.read_bytes()
+    folder = sorted(p.name for p in ws.db.parent.iterdir())
+
+    result = ws.run(ws.runbook(AUDITED))
+    assert result.code == 1
+    assert f"{ws.db} {expected}" in result.stderr
+    assert "--state-path" in result.stderr
+    assert "Traceback" not in result.text
+    assert ws.calls() == []
+    assert ws.db.read_bytes() == before
+    assert sorted(p.name for p in ws.db.parent.iterdir()) == folder
+
+
+def test_resume_and_set_status_on_an_unknown_run(ws: Workspace) -> None:
+    file = ws.runbook(AUDITED)
+    assert ws.run(file).code == 0
+    missing = ws.resume(file, "42")
+    assert missing.code == 1
+    assert "no run 42" in missing.stderr
+    unset = ws.set_status(file, "42", "ABORTED", "--force")
+    assert unset.code == 1
+    assert f"no run 42 in {ws.db}" in unset.stderr
+
+
+def test_set_status_force_needs_no_answer(ws: Workspace) -> None:
+    file = ws.runbook(AUDITED)
+    assert ws.run(file).code == 0
+    run_id = ws.last_run()
+    result = ws.set_status(file, str(run_id), "nok", "--force")
+    assert result.code == 0, result.text
+    assert f"run {run_id}: OK → NOK" in result.stdout
+    assert ws.status(run_id) == "NOK"
+    again = ws.set_status(file, str(run_id), "NOK", "--force")
+    assert f"run {run_id} is already NOK" in again.stdout
+
+
+def test_the_default_state_path_is_under_home(ws: Workspace, tmp_path: Path) -> None:
+    result = ws.cli("run", ws.runbook(AUDITED))
+    assert result.code == 0, result.text
+    default = tmp_path / "home" / ".config" / "playbook" / "run.db"
+    assert stat.S_IMODE(default.stat().st_mode) == 0o600
+    assert not ws.db.exists()
