@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -21,6 +22,7 @@ from playbook.cli.variables import (
 from playbook.compiler import CompileResult, compile_file
 from playbook.compiler.ir import Program
 from playbook.diagnostics import Diagnostic, PlaybookError
+from playbook.plugins import PluginRegistry, check_program
 from playbook.runtime.variables import VariableSources, missing_error
 
 
@@ -64,14 +66,12 @@ def validate(
     try:
         result = compile_file(file)
     except PlaybookError as error:
-        if as_json:
-            click.echo(json.dumps(_validation_json(file, error.diagnostics, None), indent=2))
-            sys.exit(EXIT_ERROR)
-        errors = error.errors()
-        click.echo(error.render(), err=True)
-        noun = "error" if len(errors) == 1 else "errors"
-        click.echo(f"\n{file}: {len(errors)} {noun}", err=True)
-        sys.exit(EXIT_ERROR)
+        _invalid(file, error, as_json)
+    plugin_problems = check_program(PluginRegistry(), result.program, str(file))
+    if any(d.severity == "error" for d in plugin_problems):
+        diagnostics = sorted(result.warnings + plugin_problems, key=lambda d: d.line or 0)
+        _invalid(file, PlaybookError(diagnostics, result.source_lines), as_json)
+    result = dataclasses.replace(result, warnings=result.warnings + plugin_problems)
     check = None
     if check_vars or gives_values(variable_sources):
         check = check_variables(result.program, variable_sources)
@@ -95,6 +95,18 @@ def validate(
             click.echo(line)
         if not check.ok:
             sys.exit(EXIT_ERROR)
+
+
+def _invalid(file: Path, error: PlaybookError, as_json: bool) -> NoReturn:
+    """Report every diagnostic of an invalid runbook and exit 1."""
+    if as_json:
+        click.echo(json.dumps(_validation_json(file, error.diagnostics, None), indent=2))
+        sys.exit(EXIT_ERROR)
+    errors = error.errors()
+    click.echo(error.render(), err=True)
+    noun = "error" if len(errors) == 1 else "errors"
+    click.echo(f"\n{file}: {len(errors)} {noun}", err=True)
+    sys.exit(EXIT_ERROR)
 
 
 def _summary(program: Program) -> dict[str, Any]:

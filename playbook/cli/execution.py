@@ -18,8 +18,8 @@ from playbook.cli.app import cli, echo_warnings, runbook_argument
 from playbook.cli.variables import bind, variable_options
 from playbook.compiler import CompileResult, load_program
 from playbook.compiler.ir import Program
-from playbook.diagnostics import Diagnostic, PlaybookError
-from playbook.plugins import PluginRegistry, check_function_node
+from playbook.diagnostics import PlaybookError
+from playbook.plugins import PluginRegistry, check_program
 from playbook.runtime.display import Display
 from playbook.runtime.interpreter import Interpreter, RunSettings
 from playbook.runtime.prompts import Prompter
@@ -154,17 +154,7 @@ def set_status(file: Path, run_id: int, status: str, force: bool, state_path: Pa
 
 def check_plugins(loaded: CompileResult, file: Path, registry: PluginRegistry) -> None:
     """Catch a mistyped plugin, function or parameter before the first step runs."""
-    diagnostics: list[Diagnostic] = []
-    for node in loaded.program.nodes:
-        if node.type == "Function" and node.plugin and node.function:
-            diagnostics += check_function_node(
-                registry,
-                node.plugin,
-                node.function,
-                node.function_params,
-                file=str(file),
-                line=node.line,
-            )
+    diagnostics = check_program(registry, loaded.program, str(file))
     errors = [d for d in diagnostics if d.severity == "error"]
     echo_warnings([d for d in diagnostics if d.severity != "error"], loaded.source_lines)
     if errors:

@@ -6,13 +6,13 @@ The compiler and CLI call `check_function_node`; the runtime calls `run_function
 
 from playbook.plugins.execution import run_function
 from playbook.plugins.registry import GROUP, PluginLoadError, PluginRegistry
-from playbook.plugins.validation import check_function_node, is_template
+from playbook.plugins.validation import check_function_node, check_program
 
 __all__ = [
     "GROUP",
     "PluginLoadError",
     "PluginRegistry",
     "check_function_node",
-    "is_template",
+    "check_program",
     "run_function",
 ]

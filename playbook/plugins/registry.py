@@ -80,7 +80,10 @@ class PluginRegistry:
         entries = self._entries.get(name)
         if not entries:
             installed = ", ".join(self.names()) or "none"
-            hints = [did_you_mean(name, self._entries), f"installed plugins: {installed}"]
+            close = did_you_mean(name, self._entries)
+            hints = [close, f"installed plugins: {installed}"]
+            if close is None:
+                hints[-1] += f"; community plugins install with `pip install playbook-{name}`"
             raise PluginNotFoundError(f"unknown plugin {name!r}", hint=join_hints(*hints))
         return entries
 

@@ -9,11 +9,14 @@ but their type is not checked here.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
+from playbook.compiler.ir import Program
 from playbook.diagnostics import Diagnostic
 from playbook.domain.plugins import PluginError, unknown_function
 from playbook.plugins.registry import PluginRegistry
+from playbook.templating import is_template
 
 
 def check_function_node(
@@ -34,11 +37,25 @@ def check_function_node(
     if signature is None:
         error = unknown_function(metadata, function)
         return [Diagnostic(error.message, file=file, line=line, hint=error.hint)]
-    templated = [name for name, value in params.items() if is_template(value)]
+    templated = [
+        name for name, value in params.items() if isinstance(value, str) and is_template(value)
+    ]
     _, errors = signature.bind(params, owner=f"{plugin}.{function}", deferred=templated)
     return [Diagnostic(error.message, file=file, line=line, hint=error.hint) for error in errors]
 
 
-def is_template(value: Any) -> bool:
-    """Whether `value` is text that Jinja will render at run time."""
-    return isinstance(value, str) and ("{{" in value or "{%" in value)
+def check_program(registry: PluginRegistry, program: Program, file: str) -> list[Diagnostic]:
+    """Every Function node of `program` checked against the installed plugins."""
+    found: list[Diagnostic] = []
+    for node in program.nodes:
+        if node.type == "Function" and node.plugin and node.function:
+            problems = check_function_node(
+                registry,
+                node.plugin,
+                node.function,
+                node.function_params,
+                file=file,
+                line=node.line,
+            )
+            found += [replace(d, message=f"node {node.id!r}: {d.message}") for d in problems]
+    return found

@@ -31,7 +31,11 @@ def test_unknown_plugin_without_a_close_name_lists_installed_ones(
     registry: PluginRegistry,
 ) -> None:
     [diagnostic] = check_function_node(registry, "zzz", "f", {})
-    assert diagnostic.hint == "installed plugins: " + ", ".join(registry.names())
+    assert diagnostic.hint == (
+        "installed plugins: "
+        + ", ".join(registry.names())
+        + "; community plugins install with `pip install playbook-zzz`"
+    )
 
 
 def test_unknown_function_suggests_the_closest(registry: PluginRegistry) -> None:
