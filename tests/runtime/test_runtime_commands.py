@@ -7,6 +7,8 @@ import time
 
 from runtime_support import Workspace
 
+from playbook.runtime.commands import CAPTURE_HEAD, CAPTURE_TAIL
+
 
 def alive(pid: int) -> bool:
     """True while `pid` is a live process (a zombie waiting to be reaped counts as gone)."""
@@ -86,9 +88,30 @@ def test_huge_and_binary_output_is_shown_live_and_stored_capped(ws: Workspace) -
     run_id = ws.last_run()
     noisy, binary = ws.attempts(run_id)
     stored = noisy["stdout"]
-    assert len(stored) < 300_000
+    # The head and the tail are kept; the tail may run over by at most one 64 KiB read.
+    assert len(stored) < CAPTURE_HEAD + CAPTURE_TAIL + 65536 + 100
     assert stored.startswith("all work and no play\n")
     assert stored.endswith("THE END\n")
     assert " characters truncated …]" in stored
     assert (binary["stdout"], binary["stderr"]) == ("caf\ufffd \ufffd\ufffd\n", "err \ufffd\n")
     assert ws.states(run_id) == {"noisy": "ok", "binary": "ok"}
+
+
+def test_an_interactive_command_reads_the_operators_input(ws: Workspace) -> None:
+    file = ws.runbook(
+        """\
+        [runbook]
+        title = "Asks its own question"
+
+        [login]
+        type = "Command"
+        interactive = true
+        command_name = 'read code; echo "code accepted: $code"; test "$code" = 1234'
+        prompt_after = ""
+        """
+    )
+    result = ws.run(file, answers="1234\n")
+    assert result.code == 0, result.text
+    assert "code accepted: 1234" in result.stdout
+    attempt = ws.attempts(ws.last_run(), "login")[0]
+    assert (attempt["status"], attempt["exit_code"]) == ("ok", 0)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from runtime_support import EXAMPLES, Workspace
 
-YES = "y\n" * 20
+# Like `yes | playbook run …`: far more answers than questions.
+YES = "y\n" * 1000
 
 
 def started(ws: Workspace, run_id: int) -> list[str]:

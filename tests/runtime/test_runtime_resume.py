@@ -211,3 +211,29 @@ def test_resume_refuses_a_changed_runbook_unless_forced(ws: Workspace) -> None:
     done = ws.resume(file, str(run_id))
     assert done.code == 1
     assert f"run {run_id} completed OK: there is nothing to resume" in done.stderr
+
+
+def test_resume_keeps_the_runs_variables_unless_overridden(ws: Workspace) -> None:
+    file = ws.runbook(
+        """\
+        [variables]
+        VERSION = { default = "1.0.0", description = "Version to deploy" }
+
+        [runbook]
+        title = "Deploy {{VERSION}}"
+
+        [deploy]
+        type = "Command"
+        command_name = "deploy.sh {{VERSION}}"
+        prompt_after = ""
+        """
+    )
+    ws.fail("deploy.sh", times=2)
+    assert ws.run(file, "--var", "VERSION=1.2.3", answers="a\n").code == 130
+    run_id = ws.last_run()
+    assert ws.resume(file, answers="a\n").code == 130
+    resumed = ws.resume(file, str(run_id), "--var", "VERSION=1.2.4")
+    assert resumed.code == 0, resumed.text
+    assert ws.calls() == ["deploy.sh 1.2.3", "deploy.sh 1.2.3", "deploy.sh 1.2.4"]
+    stored = ws.rows("SELECT variables FROM runs WHERE id = ?", run_id)[0]["variables"]
+    assert stored == '{"VERSION": "1.2.4"}'
