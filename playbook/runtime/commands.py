@@ -51,10 +51,17 @@ class CapturedText:
             return
         self.tail.append(text)
         self.tail_size += len(text)
-        while self.tail_size - len(self.tail[0]) >= CAPTURE_TAIL:
-            removed = self.tail.pop(0)
-            self.tail_size -= len(removed)
-            self.dropped += len(removed)
+        while self.tail_size > CAPTURE_TAIL:
+            excess = self.tail_size - CAPTURE_TAIL
+            first = self.tail[0]
+            if len(first) <= excess:
+                self.tail.pop(0)
+                cut = len(first)
+            else:
+                self.tail[0] = first[excess:]
+                cut = excess
+            self.tail_size -= cut
+            self.dropped += cut
 
     def text(self) -> str:
         head = "".join(self.head)
