@@ -295,6 +295,10 @@ class Interpreter:
             self._fire(node.id, "fail", attempt=attempt, outcome=outcome, reason=outcome.exception)
             self.display.outcome("failed", _summary(outcome))
             can_retry = session_attempts < self.settings.max_retries
+            if not can_retry:
+                self.display.note(
+                    f"{node.id}: no retries left (--max-retries {self.settings.max_retries})"
+                )
             if self._decide(node, rendered.critical, can_retry) != "retry":
                 return
 
@@ -318,10 +322,6 @@ class Interpreter:
                 message = f"critical node {node.id!r} failed ({attempts} attempt(s))"
                 self.display.note(f"{message}: the run ends NOK", "red")
                 raise RunFailed(message)
-        if not can_retry:
-            self.display.note(
-                f"{node.id}: no retries left (--max-retries {self.settings.max_retries})"
-            )
         if critical:
             self.display.note(f"{node.id} is critical: it cannot be skipped")
         decision = FAILURE_OPTIONS[self.prompter.choose(f"{node.id} failed. What now?", options)]

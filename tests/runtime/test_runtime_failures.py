@@ -90,6 +90,7 @@ def test_critical_failure_ends_the_run_nok_and_cannot_be_resumed(ws: Workspace) 
     assert "deploy failed. What now? [r]etry/[a]bort: r" in result.stdout
     # No question after the last allowed attempt: the run is over.
     assert result.stdout.count("What now?") == 1
+    assert "deploy: no retries left (--max-retries 2)" in result.stdout
     assert "critical node 'deploy' failed (2 attempt(s)): the run ends NOK" in result.stdout
     assert "Run status: NOK" in result.stdout
     run_id = ws.last_run()
@@ -209,7 +210,9 @@ def test_a_condition_that_cannot_be_evaluated_fails_closed(ws: Workspace) -> Non
     result = ws.run(file, answers="s\n")
     assert result.code == 1, result.text
     assert "cannot compare 3 < 'abc'" in result.stdout
-    assert "[r]etry" not in result.stdout
+    # Retrying cannot help a condition: only Skip and Abort are offered, without talk of retries.
+    assert "deploy failed. What now? [s]kip/[a]bort: s" in result.stdout
+    assert "no retries left" not in result.stdout
     run_id = ws.last_run()
     assert ws.states(run_id) == {"deploy": "failed"}
     reason = ws.rows("SELECT reason FROM node_states WHERE run_id = ?", run_id)[0]["reason"]

@@ -237,3 +237,41 @@ def test_resume_keeps_the_runs_variables_unless_overridden(ws: Workspace) -> Non
     assert ws.calls() == ["deploy.sh 1.2.3", "deploy.sh 1.2.3", "deploy.sh 1.2.4"]
     stored = ws.rows("SELECT variables FROM runs WHERE id = ?", run_id)[0]["variables"]
     assert stored == '{"VERSION": "1.2.4"}'
+
+
+def test_resume_keeps_a_skipped_failure_and_its_branch(ws: Workspace) -> None:
+    file = ws.runbook(
+        """\
+        [runbook]
+        title = "Lint, deploy, report"
+
+        [lint]
+        type = "Command"
+        command_name = "make lint"
+        prompt_after = ""
+
+        [deploy]
+        type = "Command"
+        command_name = "deploy.sh"
+        prompt_after = ""
+
+        [report_lint]
+        type = "Command"
+        command_name = "echo lint needs attention"
+        depends_on = ["lint:failure", "deploy"]
+        prompt_after = ""
+        """
+    )
+    ws.fail("make-lint")
+    ws.fail("deploy.sh")
+    aborted = ws.run(file, answers="s\na\n")
+    assert aborted.code == 130, aborted.text
+    run_id = ws.last_run()
+
+    resumed = ws.resume(file)
+    assert resumed.code == 1, resumed.text
+    assert "lint needs attention" in resumed.stdout
+    assert ws.calls() == ["make lint", "deploy.sh ", "deploy.sh "]
+    assert ws.states(run_id) == {"lint": "failed", "deploy": "ok", "report_lint": "ok"}
+    assert ws.attempt_counts(run_id) == {"lint": 1, "deploy": 2, "report_lint": 1}
+    assert ws.status(run_id) == "NOK"
