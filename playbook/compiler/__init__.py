@@ -6,6 +6,9 @@ runbook is the same in every environment.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +34,29 @@ class CompileResult:
     source_lines: list[str]
 
 
+@contextmanager
+def _without_collector_pauses() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while compiling.
+
+    A compilation allocates objects by the million and leaves no cyclic garbage worth collecting
+    on the way; the collector's full passes over them made large runbooks grow superlinearly
+    (40% more per node at 100,000 nodes). Reference counting still frees memory as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def compile_source(source: Source) -> CompileResult:
+    with _without_collector_pauses():
+        return _compile(source)
+
+
+def _compile(source: Source) -> CompileResult:
     # 1. Fields: metadata, variable definitions, nodes with their own fields.
     runbook = check_runbook(source)
     variables = check_variables(source)
@@ -59,11 +84,13 @@ def compile_source(source: Source) -> CompileResult:
 
 
 def compile_text(text: str, name: str = "<runbook>") -> CompileResult:
-    return compile_source(parse_source(text, name))
+    with _without_collector_pauses():
+        return _compile(parse_source(text, name))
 
 
 def compile_file(path: Path) -> CompileResult:
-    return compile_source(read_source(path))
+    with _without_collector_pauses():
+        return _compile(read_source(path))
 
 
 def load_program(path: Path) -> CompileResult:

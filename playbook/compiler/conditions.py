@@ -41,13 +41,15 @@ def attach_triggers(
     """Nodes with their final edges and triggers."""
     by_name = {variable.name: variable for variable in variables}
     known = {node.id for node in nodes}
+    # Runbooks repeat conditions such as {{ ENVIRONMENT == 'prod' }}: parse each text once.
+    parsed_texts: dict[str, Expr | WhenSyntaxError] = {}
     result = []
     for node in nodes:
         expansion = expansions[node.id]
         edges = list(expansion.edges)
         parts = [expansion.condition] if expansion.condition is not None else []
         if node.when is not None:
-            parsed = _parse(source, node)
+            parsed = _parse(source, node, parsed_texts)
             if parsed is not None:
                 _check(source, node, parsed, by_name, known)
                 present = {edge.source for edge in edges}
@@ -75,11 +77,18 @@ def _position(source: Source, node: Node, line: int, column: int) -> tuple[int |
     return key_line, key_column + column
 
 
-def _parse(source: Source, node: Node) -> Expr | None:
+def _parse(
+    source: Source, node: Node, parsed_texts: dict[str, Expr | WhenSyntaxError]
+) -> Expr | None:
     assert node.when is not None
-    try:
-        return parse_condition(node.when)
-    except WhenSyntaxError as error:
+    if node.when not in parsed_texts:
+        try:
+            parsed_texts[node.when] = parse_condition(node.when)
+        except WhenSyntaxError as error:
+            parsed_texts[node.when] = error
+    parsed = parsed_texts[node.when]
+    if isinstance(parsed, WhenSyntaxError):
+        error = parsed
         line, column = _position(source, node, error.line, error.column)
         source.report(
             f"node {node.id!r}: invalid condition: {error.message}",
@@ -88,6 +97,7 @@ def _parse(source: Source, node: Node) -> Expr | None:
             hint=error.hint,
         )
         return None
+    return parsed
 
 
 def _check(

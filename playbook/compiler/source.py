@@ -57,8 +57,9 @@ class SourceMap:
                 # An odd number of triple quotes on a line opens a multi-line string.
                 if line.count(quote) % 2 == 1:
                     in_multiline = quote
-            code = _STRING_BODY.sub("", line).split("#", 1)[0]
-            depth = max(0, depth + code.count("{") - code.count("}"))
+            if "{" in line or "}" in line:
+                code = _STRING_BODY.sub("", line).split("#", 1)[0]
+                depth = max(0, depth + code.count("{") - code.count("}"))
         return found
 
 

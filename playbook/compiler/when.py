@@ -10,7 +10,7 @@ import functools
 import re
 from importlib import resources
 
-from lark import Lark, Token, Transformer, Tree, v_args
+from lark import Lark, Token, Transformer, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from playbook.compiler.ast import (
@@ -62,64 +62,68 @@ def _depth(tree: Tree) -> int:
 @functools.cache
 def _parser() -> Lark:
     grammar = resources.files("playbook.compiler").joinpath("when.lark").read_text("utf-8")
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    return Lark(grammar, parser="lalr", maybe_placeholders=False)
 
 
-def _span(meta_or_token: object) -> Span | None:
-    line = getattr(meta_or_token, "line", None)
-    column = getattr(meta_or_token, "column", None)
-    if line is None or column is None:
-        return None
-    return Span(line, column)
+def _span(token: Token) -> Span:
+    return Span(token.line, token.column)  # type: ignore[arg-type]
 
 
-@v_args(meta=True)
+def _first(children: list[Expr | Token]) -> Span | None:
+    """The position of a rule: that of its first child, token or expression."""
+    first = children[0]
+    return first.span if isinstance(first, Expr) else _span(first)
+
+
 class _ToAst(Transformer):
-    def or_(self, meta: object, operands: list[Expr]) -> Expr:
-        return BoolOp("or", tuple(operands), span=_span(meta))
+    def or_(self, operands: list[Expr]) -> Expr:
+        return BoolOp("or", tuple(operands), span=_first(operands))  # type: ignore[arg-type]
 
-    def and_(self, meta: object, operands: list[Expr]) -> Expr:
-        return BoolOp("and", tuple(operands), span=_span(meta))
+    def and_(self, operands: list[Expr]) -> Expr:
+        return BoolOp("and", tuple(operands), span=_first(operands))  # type: ignore[arg-type]
 
-    def not_(self, meta: object, children: list[Expr]) -> Expr:
-        return Not(children[0], span=_span(meta))
+    def not_(self, children: list[Token | Expr]) -> Expr:
+        keyword, operand = children
+        return Not(operand, span=_span(keyword))  # type: ignore[arg-type]
 
-    def compare(self, meta: object, children: list[Expr | Token]) -> Expr:
+    def compare(self, children: list[Expr | Token]) -> Expr:
         left, op, right = children
-        return Compare(str(op), left, right, span=_span(meta))  # type: ignore[arg-type]
+        return Compare(str(op), left, right, span=_first(children))  # type: ignore[arg-type]
 
-    def in_(self, meta: object, children: list[Expr]) -> Expr:
-        return Compare("in", children[0], children[1], span=_span(meta))
+    def in_(self, children: list[Expr]) -> Expr:
+        return Compare("in", children[0], children[1], span=_first(children))  # type: ignore[arg-type]
 
-    def not_in(self, meta: object, children: list[Expr]) -> Expr:
-        return Compare("not in", children[0], children[1], span=_span(meta))
+    def not_in(self, children: list[Expr | Token]) -> Expr:
+        left, _not, right = children
+        return Compare("not in", left, right, span=_first(children))  # type: ignore[arg-type]
 
-    def string(self, meta: object, children: list[Token]) -> Expr:
+    def string(self, children: list[Token]) -> Expr:
         return Literal(_unquote(str(children[0])), span=_span(children[0]))
 
-    def int_(self, meta: object, children: list[Token]) -> Expr:
+    def int_(self, children: list[Token]) -> Expr:
         return Literal(int(children[0]), span=_span(children[0]))
 
-    def float_(self, meta: object, children: list[Token]) -> Expr:
+    def float_(self, children: list[Token]) -> Expr:
         return Literal(float(children[0]), span=_span(children[0]))
 
-    def true(self, meta: object, children: list[Token]) -> Expr:
+    def true(self, children: list[Token]) -> Expr:
         return Literal(True, span=_span(children[0]))
 
-    def false(self, meta: object, children: list[Token]) -> Expr:
+    def false(self, children: list[Token]) -> Expr:
         return Literal(False, span=_span(children[0]))
 
-    def none(self, meta: object, children: list[Token]) -> Expr:
+    def none(self, children: list[Token]) -> Expr:
         return Literal(None, span=_span(children[0]))
 
-    def list_(self, meta: object, children: list[Expr | None]) -> Expr:
-        return ListExpr(tuple(c for c in children if c is not None), span=_span(meta))
+    def list_(self, children: list[Token | Expr]) -> Expr:
+        bracket, *items = children
+        return ListExpr(tuple(items), span=_span(bracket))  # type: ignore[arg-type]
 
-    def call(self, meta: object, children: list[Token | Expr | None]) -> Expr:
+    def call(self, children: list[Token | Expr]) -> Expr:
         name, *args = children
-        return Call(str(name), tuple(a for a in args if a is not None), span=_span(meta))  # type: ignore[misc]
+        return Call(str(name), tuple(args), span=_span(name))  # type: ignore[arg-type]
 
-    def variable(self, meta: object, children: list[Token]) -> Expr:
+    def variable(self, children: list[Token]) -> Expr:
         return Variable(str(children[0]), span=_span(children[0]))
 
 
@@ -207,7 +211,7 @@ _TERMINAL_WORDS = {
     "COMP_OP": "a comparison",
     "_OR": "'or'",
     "_AND": "'and'",
-    "_NOT": "'not'",
+    "NOT": "'not'",
     "_IN": "'in'",
     "LPAR": "'('",
     "RPAR": "')'",
