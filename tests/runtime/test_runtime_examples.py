@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from runtime_support import EXAMPLES, Workspace
 
@@ -320,3 +322,16 @@ def test_pipeline_critical_security_scan_failure_ends_the_run(ws: Workspace) -> 
     assert states["deploy_application"] == "pending"
     assert not any(call.startswith("deploy.sh") for call in ws.calls())
     assert ws.status(run_id) == "NOK"
+
+
+def test_a_compiled_ir_runs_like_its_source(ws: Workspace) -> None:
+    ir = ws.root / "hello.ir.json"
+    compiled = ws.cli("compile", EXAMPLES / "hello.playbook.toml", "-o", ir)
+    assert compiled.code == 0, compiled.text
+    result = ws.run(ir)
+    assert result.code == 0, result.text
+    assert "Hello, operator!" in result.stdout
+    run = ws.rows("SELECT runbook_path, source_sha256 FROM runs")[0]
+    assert run["runbook_path"] == str(ir)
+    source = (EXAMPLES / "hello.playbook.toml").read_bytes()
+    assert run["source_sha256"] == hashlib.sha256(source).hexdigest()

@@ -195,7 +195,7 @@ def test_resume_refuses_a_changed_runbook_unless_forced(ws: Workspace) -> None:
     assert ws.run(file, answers="a\n").code == 130
     run_id = ws.last_run()
     with file.open("a") as handle:
-        handle.write("# edited after the run started\n")
+        handle.write('\n[announce]\ntype = "Command"\ncommand_name = "echo announced"\n')
 
     refused = ws.resume(file)
     assert refused.code == 1
@@ -204,8 +204,11 @@ def test_resume_refuses_a_changed_runbook_unless_forced(ws: Workspace) -> None:
     assert ws.calls() == ["deploy.sh "]
     assert ws.status(run_id) == "ABORTED"
 
-    forced = ws.resume(file, "--force")
+    forced = ws.resume(file, "--force", answers="y\n")
     assert forced.code == 0, forced.text
+    # The node added since the run started runs too (it confirms with the default question).
+    assert "announced" in forced.stdout
+    assert ws.states(run_id) == {"deploy": "ok", "announce": "ok"}
     assert ws.status(run_id) == "OK"
 
     done = ws.resume(file, str(run_id))
