@@ -89,27 +89,9 @@ class Interpreter:
         self.plugin_configs: dict[str, dict[str, Any]] | None = None
         self.attempts: dict[str, int] = {}
         self.environment = dict(os.environ)
-        definition = program.machine["node"]
-        self.node_machine = Machine(
-            model=None,
-            states=definition["states"],
-            transitions=definition["transitions"],
-            initial=definition["initial"],
-            auto_transitions=False,
-            send_event=True,
-            after_state_change="persist",
-        )
-        run_definition = program.machine["run"]
+        self.node_machine = _machine(program.machine["node"])
         self.run = _RunModel(self._persist_run)
-        self.run_machine = Machine(
-            model=None,
-            states=run_definition["states"],
-            transitions=run_definition["transitions"],
-            initial=run_definition["initial"],
-            auto_transitions=False,
-            send_event=True,
-            after_state_change="persist",
-        )
+        self.run_machine = _machine(program.machine["run"])
         self.models: dict[str, _NodeModel] = {}
 
     def _fire(self, node_id: str, event: str, **details: Any) -> None:
@@ -408,6 +390,19 @@ class Interpreter:
             self.display.note(self.variables.redact(warning), "yellow")
         text = self.variables.redact(json.dumps(result.result, default=str))
         return AttemptOutcome(status="ok", result=text, duration_s=result.execution_time)
+
+
+def _machine(definition: dict[str, Any]) -> Machine:
+    """A machine from the IR's definition; models are added later, each with its own state."""
+    return Machine(
+        model=None,
+        states=definition["states"],
+        transitions=definition["transitions"],
+        initial=definition["initial"],
+        auto_transitions=False,
+        send_event=True,
+        after_state_change="persist",
+    )
 
 
 def _summary(outcome: AttemptOutcome) -> str:
