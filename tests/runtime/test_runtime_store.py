@@ -140,3 +140,38 @@ def test_the_default_state_path_is_under_home(ws: Workspace, tmp_path: Path) -> 
     default = tmp_path / "home" / ".config" / "playbook" / "run.db"
     assert stat.S_IMODE(default.stat().st_mode) == 0o600
     assert not ws.db.exists()
+
+
+def test_a_secret_never_reaches_the_screen_or_the_database(ws: Workspace) -> None:
+    file = ws.runbook(
+        """\
+        [variables]
+        TOKEN = { required = true, secret = true, description = "API token" }
+
+        [runbook]
+        title = "Uses a token"
+
+        [call]
+        type = "Command"
+        command_name = "echo token is $API_TOKEN; exit 1"
+        prompt_after = ""
+
+        [fail_loudly]
+        type = "Function"
+        plugin = "python"
+        function = "throw"
+        function_params = { message = "rejected {{TOKEN}}" }
+        prompt_after = ""
+        """
+    )
+    ws.env["API_TOKEN"] = "hunter2-not-for-logs"
+    result = ws.run(file, "--var", "TOKEN=hunter2-not-for-logs", answers="s\ns\n")
+    assert result.code == 1, result.text
+    assert "token is [REDACTED]" in result.stdout
+    assert "rejected [REDACTED]" in result.stdout
+    assert "hunter2" not in result.text
+    run_id = ws.last_run()
+    assert ws.rows("SELECT variables FROM runs WHERE id = ?", run_id)[0][0] == "{}"
+    assert [a["stdout"] for a in ws.attempts(run_id, "call")] == ["token is [REDACTED]\n"]
+    for stored in ws.db.parent.iterdir():
+        assert b"hunter2" not in stored.read_bytes(), stored.name
