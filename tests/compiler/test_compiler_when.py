@@ -1,0 +1,81 @@
+"""Table-driven cases for `when` parsing: text in, AST text or error out."""
+
+from __future__ import annotations
+
+import pytest
+
+from playbook.compiler.ast import Literal, Not, Variable
+from playbook.compiler.when import MAX_DEPTH, WhenSyntaxError, parse_condition
+
+# (condition, the AST printed back as text)
+PARSES = [
+    ("{{ ENVIRONMENT == 'prod' }}", "ENVIRONMENT == 'prod'"),
+    ("ENVIRONMENT == 'prod'", "ENVIRONMENT == 'prod'"),
+    ("{{ not SKIP_TESTS and ENVIRONMENT in ['staging', 'prod'] }}",
+     "not SKIP_TESTS and ENVIRONMENT in ['staging', 'prod']"),
+    ("a or b and c", "a or b and c"),
+    ("(a or b) and c", "(a or b) and c"),
+    ("not (a and b)", "not (a and b)"),
+    ("x not in [1, 2.5, -3]", "x not in [1, 2.5, -3]"),
+    ("x == True or y == False or z == None", "x == true or y == false or z == none"),
+    ("flag == true", "flag == true"),
+    ('name == "it\'s"', "name == 'it\\'s'"),
+    ("has_succeeded('build') and not is_skipped('tests')",
+     "has_succeeded('build') and not is_skipped('tests')"),
+    ("[]", "[]"),
+    ("[1, 2,]", "[1, 2]"),
+    ("1.0e-05 < x", "1.0e-05 < x"),
+    ("order == android", "order == android"),
+]  # fmt: skip
+
+# (condition, message, column of the error inside the condition text)
+ERRORS = [
+    ("{{ ENVIRONMENT == }}", "the condition ends too early", 18),
+    ("{{ x = 1 }}", "unexpected character '='", 6),
+    ("a && b", "unexpected character '&'", 3),
+    ("a < b < c", "unexpected '<'", 7),
+    ("'open", 'unexpected character "\'"', 1),
+    ("{{ }}", "empty condition", 1),
+    ("{% if x %}true{% endif %}", "a condition is one expression", 1),
+]
+
+
+@pytest.mark.parametrize(("text", "printed"), PARSES)
+def test_parses(text: str, printed: str) -> None:
+    assert parse_condition(text).to_text() == printed
+
+
+@pytest.mark.parametrize(("text", "message", "column"), ERRORS)
+def test_errors(text: str, message: str, column: int) -> None:
+    with pytest.raises(WhenSyntaxError) as caught:
+        parse_condition(text)
+    assert caught.value.message.startswith(message)
+    assert caught.value.column == column
+    assert caught.value.hint
+
+
+def test_keywords_are_literals_not_variables() -> None:
+    assert parse_condition("true") == Literal(True)
+    assert parse_condition("None") == Literal(None)
+    assert parse_condition("true_value") == Variable("true_value")
+
+
+def test_strings_keep_newlines_and_backslashes() -> None:
+    parsed = parse_condition("x == 'a\\nb\\\\c\\d'")
+    assert parsed.right == Literal("a\nb\\c" + "d")  # type: ignore[attr-defined]
+    assert parse_condition(parsed.to_text()) == parsed
+
+
+def test_positions_point_at_each_name() -> None:
+    parsed = parse_condition("{{ not FLAG }}")
+    assert isinstance(parsed, Not)
+    assert parsed.span is not None and parsed.span.column == 4
+    assert parsed.operand.span is not None and parsed.operand.span.column == 8
+
+
+def test_deep_nesting_is_an_error_not_a_crash() -> None:
+    parse_condition("not " * (MAX_DEPTH // 2) + "x")
+    with pytest.raises(WhenSyntaxError, match="nested more than"):
+        parse_condition("not " * 5000 + "x")
+    with pytest.raises(WhenSyntaxError, match="nested more than"):
+        parse_condition("[" * 5000 + "]" * 5000)
