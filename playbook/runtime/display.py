@@ -14,6 +14,8 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
+from playbook.conversion import convert
+
 BAR_WIDTH = 20
 #: Beyond this many nodes the summary lists only the nodes that need attention.
 FULL_SUMMARY_LIMIT = 50
@@ -75,7 +77,7 @@ class Display:
         if variables:
             table = Table(title="Variables", show_header=False, box=None, title_justify="left")
             for name, value in variables.items():
-                table.add_row(Text(name, style="bold"), Text(str(value)))
+                table.add_row(Text(name, style="bold"), Text(convert(value, "string")))
             self.console.print(table)
 
     def node_started(self, position: int, node_type: str, name: str, attempt: int) -> None:

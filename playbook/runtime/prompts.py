@@ -7,6 +7,7 @@ never into an endless loop or a silent "yes".
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TextIO
 
@@ -23,6 +24,27 @@ class InputClosed(Exception):
     """Standard input ended, or kept giving answers that are not valid."""
 
 
+def read_line(stream: TextIO) -> str:
+    """One line of `stream`, "" at its end, never reading past the newline from a pipe.
+
+    A buffered read would swallow the lines that follow, and those belong to whatever asks
+    next: another prompt, or an interactive command that inherits standard input.
+    """
+    try:
+        descriptor = stream.fileno()
+    except (OSError, ValueError):
+        return stream.readline()
+    if stream.isatty():
+        return stream.readline()
+    data = bytearray()
+    while not data.endswith(b"\n"):
+        byte = os.read(descriptor, 1)
+        if not byte:
+            break
+        data += byte
+    return data.decode("utf-8", errors="replace")
+
+
 class Prompter:
     def __init__(self, console: Console, stream: TextIO | None = None) -> None:
         self.console = console
@@ -31,7 +53,7 @@ class Prompter:
     def _read(self, question: str) -> str:
         self.console.print(question, end=" ", markup=False, highlight=False)
         self.console.file.flush()
-        line = self.stream.readline()
+        line = read_line(self.stream)
         if not line:
             self.console.print()
             raise InputClosed("standard input is closed: no answer to " + repr(question))

@@ -24,6 +24,7 @@ from playbook.compiler.ir import Program, VariableDef
 from playbook.compiler.schema import check_value
 from playbook.conversion import convert
 from playbook.diagnostics import Diagnostic, PlaybookError, did_you_mean
+from playbook.runtime.prompts import read_line
 from playbook.runtime.redaction import REDACTED, Redactor
 
 DEFAULT_ENV_PREFIX = "PLAYBOOK_VAR_"
@@ -179,7 +180,7 @@ def terminal_prompt(text: str, *, default: str | None = None, hide_input: bool =
         return str(answer)
     shown = f" [{default}]" if default is not None and not hide_input else ""
     click.echo(f"{text}{shown}: ", nl=False, err=True)
-    line = sys.stdin.readline()
+    line = read_line(sys.stdin)
     click.echo(err=True)
     if not line:
         raise EOFError

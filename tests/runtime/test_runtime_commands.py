@@ -115,3 +115,27 @@ def test_an_interactive_command_reads_the_operators_input(ws: Workspace) -> None
     assert "code accepted: 1234" in result.stdout
     attempt = ws.attempts(ws.last_run(), "login")[0]
     assert (attempt["status"], attempt["exit_code"]) == ("ok", 0)
+
+
+def test_answers_after_a_prompt_are_left_for_an_interactive_command(ws: Workspace) -> None:
+    file = ws.runbook(
+        """\
+        [runbook]
+        title = "A question, then a command that asks its own"
+
+        [login]
+        type = "Command"
+        interactive = true
+        prompt_before = "Log in now?"
+        command_name = 'read code; echo "code accepted: $code"; test "$code" = 1234'
+        prompt_after = ""
+
+        [after]
+        type = "Command"
+        command_name = "echo done"
+        """
+    )
+    result = ws.run(file, answers="y\n1234\ny\n")
+    assert result.code == 0, result.text
+    assert "code accepted: 1234" in result.stdout
+    assert ws.states(ws.last_run()) == {"login": "ok", "after": "ok"}
