@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from rich.console import Console
 
-from playbook.plugins import PluginRegistry
 from playbook.cli.plugins_table import render_plugins_table
+from playbook.plugins import PluginRegistry
 
 
 def render(registry: PluginRegistry) -> str:
