@@ -144,3 +144,18 @@ def test_a_secret_never_reaches_the_database_or_the_output(tmp_path: Path, state
     with sqlite3.connect(state) as db:
         (stderr,) = db.execute("SELECT stderr FROM attempts WHERE node_id = 'fail'").fetchone()
     assert "[REDACTED]" in stderr
+
+
+def test_the_specifications_plugin_runs_from_a_runbook(tmp_path: Path, state: Path) -> None:
+    book = write(
+        tmp_path,
+        '[runbook]\ntitle = "t"\n\n'
+        '[process]\ntype = "Function"\nplugin = "my-plugin"\nfunction = "my_function"\n'
+        'function_params = { input = "the logs" }\nprompt_after = ""\n',
+    )
+    result = playbook("run", book, "--state-path", state)
+    assert result.returncode == 0, result.stderr
+    assert "Processed: the logs" in result.stdout
+    with sqlite3.connect(state) as db:
+        (stored,) = db.execute("SELECT result FROM attempts WHERE node_id = 'process'").fetchone()
+    assert stored == '"Processed: the logs"'
