@@ -92,11 +92,24 @@ class Interpreter:
         self.node_machine = _machine(program.machine["node"])
         self.run = _RunModel(self._persist_run)
         self.run_machine = _machine(program.machine["run"])
+        # Every node's current state; a node is attached to the machine only while it changes,
+        # since the cost of adding a model to a `transitions` machine grows with its model count.
+        self.states: dict[str, str] = {}
         self.models: dict[str, _NodeModel] = {}
 
     def _fire(self, node_id: str, event: str, **details: Any) -> None:
         """Trigger a node transition; the machine's callback persists it."""
-        self.node_machine.events[event].trigger(self.models[node_id], **details)
+        model = self.models.get(node_id)
+        if model is None:
+            model = _NodeModel(self.program.node(node_id), self._persist_node)
+            self.node_machine.add_model(model, initial=self.states[node_id])
+            self.models[node_id] = model
+        self.node_machine.events[event].trigger(model, **details)
+
+    def _detach(self, node_id: str) -> None:
+        model = self.models.pop(node_id, None)
+        if model is not None:
+            self.node_machine.remove_model(model)
 
     def _fire_run(self, event: str, **details: Any) -> None:
         self.run_machine.events[event].trigger(self.run, **details)
@@ -113,6 +126,7 @@ class Interpreter:
             self.settings.operator,
             **event.kwargs,
         )
+        self.states[node_id] = event.transition.dest
 
     def _persist_run(self, event: EventData) -> None:
         self.store.set_run_status(
@@ -148,7 +162,7 @@ class Interpreter:
             # Whatever broke (a closed output pipe, a full disk), leave a resumable record.
             self._stop(current, error)
             raise
-        failed = [n for n, model in self.models.items() if model.state == "failed"]
+        failed = [node_id for node_id, state in self.states.items() if state == "failed"]
         if failed:
             self._fire_run("fail", detail="failed nodes: " + ", ".join(failed))
             return "NOK"
@@ -178,9 +192,7 @@ class Interpreter:
         for position, node in enumerate(self.program.nodes):
             record = records[node.id]
             self.attempts[node.id] = record.attempts
-            model = _NodeModel(node, self._persist_node)
-            self.node_machine.add_model(model, initial=record.state)
-            self.models[node.id] = model
+            self.states[node.id] = record.state
             # A failure the operator chose to skip is settled; anything else unfinished re-runs.
             settled = record.state in ("ok", "skipped") or (
                 record.state == "failed" and record.decision == "skip"
@@ -199,6 +211,7 @@ class Interpreter:
                         reason=lost,
                     )
                 self._fire(node.id, "reset")
+                self._detach(node.id)
         for position in finished:
             self.display.node_finished()
             for follower in downstream[position]:
@@ -210,6 +223,7 @@ class Interpreter:
             position = heapq.heappop(ready)
             current.append(self.program.nodes[position])
             self._process(current[0])
+            self._detach(current[0].id)
             current.clear()
             self.display.node_finished()
             for follower in downstream[position]:
@@ -225,7 +239,7 @@ class Interpreter:
 
     def _interrupt(self, node: Node, stop: BaseException) -> None:
         """Record that the running attempt stopped; persistence only, so it cannot fail twice."""
-        if self.models[node.id].state == "running":
+        if self.states[node.id] == "running":
             self._fire(
                 node.id,
                 "interrupt",
@@ -237,7 +251,7 @@ class Interpreter:
     # One node -------------------------------------------------------------------------------
 
     def outcome_of(self, function: str, node_id: str) -> bool:
-        state = self.models[node_id].state
+        state = self.states[node_id]
         if function == "has_succeeded":
             return state == "ok"
         if function == "has_failed":
@@ -247,7 +261,6 @@ class Interpreter:
         return self.attempts[node_id] > 0  # has_run
 
     def _process(self, node: Node) -> None:
-        model = self.models[node.id]
         try:
             rendered = self.renderer.node(node)
             run_it, reason = self._should_run(node, rendered)
@@ -267,7 +280,8 @@ class Interpreter:
             session_attempts += 1
             self.attempts[node.id] += 1
             attempt = self.attempts[node.id]
-            self._fire(node.id, "start" if model.state == "pending" else "retry", attempt=attempt)
+            first = self.states[node.id] == "pending"
+            self._fire(node.id, "start" if first else "retry", attempt=attempt)
             self.display.node_started(self.display.done + 1, node.type, rendered.name, attempt)
             outcome = self._attempt(node, rendered)
             if outcome.status == "ok":
