@@ -49,19 +49,9 @@ class RunSettings:
     resumed: bool = False
 
 
-class _NodeModel:
-    """The `transitions` model of one node; every state change is written to the store."""
+class _Model:
+    """A `transitions` model whose every state change is handed to `persist`."""
 
-    def __init__(self, node: Node, persist: Callable[[str, EventData], None]) -> None:
-        self.node = node
-        self._persist = persist
-        self.state: str
-
-    def persist(self, event: EventData) -> None:
-        self._persist(self.node.id, event)
-
-
-class _RunModel:
     def __init__(self, persist: Callable[[EventData], None]) -> None:
         self.persist = persist
         self.state: str
@@ -90,43 +80,37 @@ class Interpreter:
         self.attempts: dict[str, int] = {}
         self.environment = dict(os.environ)
         self.node_machine = _machine(program.machine["node"])
-        self.run = _RunModel(self._persist_run)
+        self.run = _Model(self._persist_run)
         self.run_machine = _machine(program.machine["run"])
-        # Every node's current state; a node is attached to the machine only while it changes,
-        # since the cost of adding a model to a `transitions` machine grows with its model count.
+        # Every node's current state. One model stands for whichever node is changing: adding a
+        # model per node to a `transitions` machine costs time that grows with the model count.
         self.states: dict[str, str] = {}
-        self.models: dict[str, _NodeModel] = {}
+        self.node_id = ""
+        self.node_model = _Model(self._persist_node)
+        self.node_machine.add_model(self.node_model)
 
     def _fire(self, node_id: str, event: str, **details: Any) -> None:
         """Trigger a node transition; the machine's callback persists it."""
-        model = self.models.get(node_id)
-        if model is None:
-            model = _NodeModel(self.program.node(node_id), self._persist_node)
-            self.node_machine.add_model(model, initial=self.states[node_id])
-            self.models[node_id] = model
-        self.node_machine.events[event].trigger(model, **details)
-
-    def _detach(self, node_id: str) -> None:
-        model = self.models.pop(node_id, None)
-        if model is not None:
-            self.node_machine.remove_model(model)
+        self.node_id = node_id
+        self.node_machine.set_state(self.states[node_id], model=self.node_model)
+        self.node_machine.events[event].trigger(self.node_model, **details)
 
     def _fire_run(self, event: str, **details: Any) -> None:
         self.run_machine.events[event].trigger(self.run, **details)
 
     # Persistence ----------------------------------------------------------------------------
 
-    def _persist_node(self, node_id: str, event: EventData) -> None:
+    def _persist_node(self, event: EventData) -> None:
         self.store.record_transition(
             self.settings.run_id,
-            node_id,
+            self.node_id,
             event.event.name,
             event.transition.source,
             event.transition.dest,
             self.settings.operator,
             **event.kwargs,
         )
-        self.states[node_id] = event.transition.dest
+        self.states[self.node_id] = event.transition.dest
 
     def _persist_run(self, event: EventData) -> None:
         self.store.set_run_status(
@@ -211,7 +195,6 @@ class Interpreter:
                         reason=lost,
                     )
                 self._fire(node.id, "reset")
-                self._detach(node.id)
         for position in finished:
             self.display.node_finished()
             for follower in downstream[position]:
@@ -223,7 +206,6 @@ class Interpreter:
             position = heapq.heappop(ready)
             current.append(self.program.nodes[position])
             self._process(current[0])
-            self._detach(current[0].id)
             current.clear()
             self.display.node_finished()
             for follower in downstream[position]:
