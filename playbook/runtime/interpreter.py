@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import json
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -86,6 +87,7 @@ class Interpreter:
         # model per node to a `transitions` machine costs time that grows with the model count.
         self.states: dict[str, str] = {}
         self.node_id = ""
+        self.attempt_started = 0.0
         self.node_model = _Model(self._persist_node)
         self.node_machine.add_model(self.node_model)
 
@@ -226,7 +228,11 @@ class Interpreter:
                 node.id,
                 "interrupt",
                 attempt=self.attempts[node.id],
-                outcome=AttemptOutcome(status="interrupted", exception=_reason(stop)),
+                outcome=AttemptOutcome(
+                    status="interrupted",
+                    exception=_reason(stop),
+                    duration_s=time.monotonic() - self.attempt_started,
+                ),
                 reason=_reason(stop),
             )
 
@@ -262,6 +268,7 @@ class Interpreter:
             session_attempts += 1
             self.attempts[node.id] += 1
             attempt = self.attempts[node.id]
+            self.attempt_started = time.monotonic()
             first = self.states[node.id] == "pending"
             self._fire(node.id, "start" if first else "retry", attempt=attempt)
             self.display.node_started(self.display.done + 1, node.type, rendered.name, attempt)
