@@ -14,7 +14,7 @@ from typing import Any
 
 import tomli
 
-from playbook.diagnostics import Diagnostic, PlaybookError, Severity
+from playbook.diagnostics import Diagnostic, PlaybookError, Severity, did_you_mean
 
 _TABLE_HEADER = re.compile(r"^\s*\[(?!\[)\s*(?P<name>[^\]]+?)\s*\]\s*(#.*)?$")
 _KEY = re.compile(r"""^\s*(?P<key>[A-Za-z0-9_-]+|"[^"]*"|'[^']*')\s*=\s*""")
@@ -145,9 +145,14 @@ def read_source(path: Path) -> Source:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise PlaybookError.single(
-            f"no such file: {path}", hint="check the path of the runbook"
-        ) from None
+        siblings = [p.name for p in path.parent.glob("*.toml")] if path.parent.is_dir() else []
+        close = did_you_mean(path.name, siblings)
+        hint = (
+            close.replace("?", f" (in {path.parent})?")
+            if close
+            else "check the path of the runbook"
+        )
+        raise PlaybookError.single(f"no such file: {path}", hint=hint) from None
     except UnicodeDecodeError as error:
         raise PlaybookError.single(
             f"{path} is not UTF-8 text ({error.reason} at byte {error.start})",

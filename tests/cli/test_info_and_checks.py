@@ -159,3 +159,11 @@ def test_the_specifications_plugin_runs_from_a_runbook(tmp_path: Path, state: Pa
     with sqlite3.connect(state) as db:
         (stored,) = db.execute("SELECT result FROM attempts WHERE node_id = 'process'").fetchone()
     assert stored == '"Processed: the logs"'
+
+
+def test_a_mistyped_runbook_path_suggests_the_file_meant() -> None:
+    result = playbook("run", EXAMPLES / "helo.playbook.toml")
+    assert result.returncode == 1
+    assert "error: no such file:" in result.stderr
+    assert "did you mean 'hello.playbook.toml'" in result.stderr
+    assert "Traceback" not in result.stderr
