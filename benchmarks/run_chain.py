@@ -2,9 +2,10 @@
 
 The floor is measured in the same process and the same directory: spawning `sh -c true` plus two
 SQLite commits with the state database's settings (WAL, synchronous=FULL), which is the least a
-durable runner must do per node. The floor is measured before and after the runs and averaged,
-since a shared machine's speed drifts. A node's cost is the marginal one: (T(N) - T(1)) / (N - 1),
-so the fixed cost of starting Python and compiling is not spread over the nodes.
+durable runner must do per node. The floor is measured just before and just after each run and
+averaged, since a shared machine's speed drifts. A node's cost is the marginal one,
+(T(N) - T(1)) / (N - 1), so the fixed cost of starting Python and compiling is not spread over
+the nodes.
 Usage: python benchmarks/run_chain.py [SIZE ...]
 """
 
@@ -64,16 +65,16 @@ def main() -> None:
     sizes = [int(arg) for arg in sys.argv[1:]] or list(DEFAULT_SIZES)
     with tempfile.TemporaryDirectory(dir=Path.cwd()) as name:
         directory = Path(name)
-        floor_before = floor_per_node(directory)
         fixed = min(run_seconds(directory, 1) for _ in range(3))
-        totals = {size: run_seconds(directory, size) for size in sizes}
-        floor = (floor_before + floor_per_node(directory)) / 2
-        print(f"floor (sh -c true + 2 commits): {floor * 1000:.2f} ms per node")
         print(f"fixed cost (a 1-node run, start-up included): {fixed:.2f} s")
-        for size, total in totals.items():
+        for size in sizes:
+            before = floor_per_node(directory)
+            total = run_seconds(directory, size)
+            floor = (before + floor_per_node(directory)) / 2
             per_node = (total - fixed) / (size - 1)
             print(
-                f"{size:>6} nodes: {total:.1f} s in all, {per_node * 1000:.2f} ms per node,"
+                f"{size:>6} nodes: {total:.1f} s in all, {per_node * 1000:.2f} ms per node;"
+                f" floor (sh -c true + 2 commits) {floor * 1000:.2f} ms;"
                 f" {per_node / floor:.2f}x the floor"
             )
 
