@@ -74,9 +74,12 @@ def validate(
     result = dataclasses.replace(result, warnings=result.warnings + plugin_problems)
     check = None
     if check_vars or gives_values(variable_sources):
-        check = check_variables(result.program, variable_sources)
-        if not check_vars and check.missing:
-            raise missing_error(check.missing)
+        try:
+            check = check_variables(result.program, variable_sources)
+            if not check_vars and check.missing:
+                raise missing_error(check.missing)
+        except PlaybookError as error:
+            _invalid(file, error, as_json)
     if as_json:
         data = _validation_json(file, result.warnings, result)
         if check is not None:

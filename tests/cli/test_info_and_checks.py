@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -167,3 +168,16 @@ def test_a_mistyped_runbook_path_suggests_the_file_meant() -> None:
     assert "error: no such file:" in result.stderr
     assert "did you mean 'hello.playbook.toml'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_validate_json_reports_an_invalid_variable_as_json() -> None:
+    result = playbook(
+        "validate", EXAMPLES / "variables.playbook.toml", "--json", "--var", "ENVIRONMENT=qa"
+    )
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["valid"] is False
+    [error] = report["errors"]
+    assert error["message"] == (
+        "variable 'ENVIRONMENT' from --var: 'qa' is not one of 'dev', 'staging', 'prod'"
+    )
