@@ -58,6 +58,7 @@ def test_validate_with_values_but_a_required_one_missing_fails():
         "error: missing required variable 'ENVIRONMENT' (a string, one of 'dev', 'staging', "
         "'prod')\n"
         "  hint: give values with --var NAME=VALUE, --vars-file FILE or --vars-env PREFIX\n"
+        f"\n{EXAMPLE}: 1 error\n"
     )
 
 
