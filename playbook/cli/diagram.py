@@ -1,0 +1,119 @@
+"""`playbook view-dag`: draw a runbook's DAG as an image, DOT or Mermaid text, and show it."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from playbook.cli.app import cli, echo_warnings, runbook_argument
+from playbook.compiler import load_program
+from playbook.compiler.ir import Program
+from playbook.diagnostics import PlaybookError
+from playbook.diagrams import IMAGE_FORMATS, render_image, to_dot, to_mermaid
+
+FORMATS = (*IMAGE_FORMATS, "dot", "mmd")
+DEFAULT_FORMAT = "png"
+# `deploy.playbook.toml` and its compiled `deploy.ir.json` both draw to `deploy.png`.
+RUNBOOK_SUFFIXES = (".playbook.toml", ".ir.json")
+
+
+@cli.command("view-dag")
+@runbook_argument
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write here; the suffix (.png, .svg, .dot, .mmd) picks the format.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    help="Format to write (default: from OUTPUT's suffix, else png).",
+)
+@click.option("--keep-dot", is_flag=True, help="Also write the DOT source beside the output.")
+@click.option("--no-open", is_flag=True, help="Do not open the image in a viewer.")
+def view_dag(
+    file: Path, output: Path | None, output_format: str | None, keep_dot: bool, no_open: bool
+) -> None:
+    """Draw the DAG of FILE (a runbook or a compiled IR), by default as a PNG beside it.
+
+    PNG and SVG need Graphviz's `dot` program; DOT and Mermaid (.mmd) text do not. The image
+    opens in the system's viewer when run from a terminal, unless --no-open.
+    """
+    output_format = _format(output, output_format)
+    output = output or _default_output(file, output_format)
+    result = load_program(file)
+    echo_warnings(result.warnings, result.source_lines)
+    dot = to_dot(result.program)
+    # Everything is drawn before anything is written, so a failure leaves no partial output.
+    files = {output: _contents(dot, result.program, output_format)}
+    if keep_dot:
+        files.setdefault(output.with_suffix(".dot"), dot.encode("utf-8"))
+    for path, contents in files.items():
+        _write(path, contents)
+        click.echo(f"wrote {path}")
+    if output_format in IMAGE_FORMATS and not no_open:
+        _open_viewer(output)
+
+
+def _format(output: Path | None, requested: str | None) -> str:
+    """The format asked for, else the one the output's suffix names; never both disagreeing."""
+    suffix = output.suffix.lower().removeprefix(".") if output else ""
+    if requested is None:
+        if output is None:
+            return DEFAULT_FORMAT
+        if suffix not in FORMATS:
+            raise PlaybookError.single(
+                f"cannot tell the format of {output} from its suffix",
+                hint="name it .png, .svg, .dot or .mmd, or pass --format",
+            )
+        return suffix
+    if suffix in FORMATS and suffix != requested:
+        raise PlaybookError.single(
+            f"--format {requested} does not match the suffix of {output}",
+            hint=f"name the output .{requested}, or drop --format",
+        )
+    return requested
+
+
+def _default_output(file: Path, output_format: str) -> Path:
+    stems = (file.name.removesuffix(s) for s in RUNBOOK_SUFFIXES if file.name.endswith(s))
+    stem = next(stems, "") or file.stem
+    return file.with_name(f"{stem}.{output_format}")
+
+
+def _contents(dot: str, program: Program, output_format: str) -> bytes:
+    if output_format in IMAGE_FORMATS:
+        return render_image(dot, output_format)
+    text = dot if output_format == "dot" else to_mermaid(program)
+    return text.encode("utf-8")
+
+
+def _write(path: Path, contents: bytes) -> None:
+    try:
+        path.write_bytes(contents)
+    except OSError as error:
+        raise PlaybookError.single(f"cannot write {path}: {error.strerror}") from None
+
+
+def _open_viewer(path: Path) -> None:
+    """Show the image when someone is watching; a missing or failing viewer is no error."""
+    if not sys.stdout.isatty():
+        return
+    viewer = shutil.which("open" if sys.platform == "darwin" else "xdg-open")
+    if viewer is None:
+        return
+    with contextlib.suppress(OSError):
+        subprocess.Popen(
+            [viewer, str(path)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # the viewer outlives this command
+        )

@@ -1,0 +1,140 @@
+"""What a diagram shows, decided once; the DOT and Mermaid renderers only choose the syntax.
+
+`DiagramVisitor.render` walks a `Program` in topological order — the header, every node, every
+edge, the footer — and joins what the renderer's `visit_*` methods return. The walk, the label
+text and the palette live here so the two diagrams of one IR always agree.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import unicodedata
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from playbook.compiler.ir import Node, Program
+
+#: Fill colour of each node type (shapes differ per language, so each renderer picks its own).
+TYPE_FILL = {"Manual": "#fff3bf", "Command": "#d0ebff", "Function": "#e5dbff"}
+CRITICAL_COLOR = "#c92a2a"
+BORDER_COLOR = "#495057"
+#: Line colour of each edge kind; the renderers add the line style (solid, dashed, dotted).
+EDGE_COLOR = {
+    "order": "#495057",
+    "success": "#2b8a3e",
+    "failure": "#c92a2a",
+    "condition": "#868e96",
+}
+#: The text beside an edge: an ordering edge is the default and needs none.
+EDGE_LABEL = {"order": "", "success": "success", "failure": "failure", "condition": "condition"}
+
+# A long condition would make its node as wide as the whole diagram.
+CONDITION_WIDTH = 44
+# Characters that would reorder the rendered text around them.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+@dataclass(frozen=True)
+class NodeView:
+    """A node as drawn: its label lines and the traits that pick its style."""
+
+    id: str
+    type: str
+    lines: tuple[str, ...]
+    critical: bool
+    conditional: bool
+
+    @classmethod
+    def of(cls, node: Node) -> NodeView:
+        return cls(
+            id=node.id,
+            type=node.type,
+            lines=tuple(_label_lines(node)),
+            critical=node.critical is not False,
+            conditional=node.trigger is not None,
+        )
+
+
+@dataclass(frozen=True)
+class EdgeView:
+    """An edge as drawn: from the upstream node to the node that waits for it."""
+
+    source: str
+    target: str
+    kind: str
+    index: int  # position among the diagram's edges (Mermaid styles edges by position)
+
+
+class DiagramVisitor(ABC):
+    """Walks the IR once; a subclass turns each part into lines of its language."""
+
+    def render(self, program: Program) -> str:
+        lines = list(self.visit_header(program))
+        for node in nodes_in_order(program):
+            lines.extend(self.visit_node(NodeView.of(node)))
+        for edge in edges_in_order(program):
+            lines.extend(self.visit_edge(edge))
+        lines.extend(self.visit_footer())
+        return "\n".join(lines) + "\n"
+
+    @abstractmethod
+    def visit_header(self, program: Program) -> Iterable[str]: ...
+
+    @abstractmethod
+    def visit_node(self, node: NodeView) -> Iterable[str]: ...
+
+    @abstractmethod
+    def visit_edge(self, edge: EdgeView) -> Iterable[str]: ...
+
+    @abstractmethod
+    def visit_footer(self) -> Iterable[str]: ...
+
+
+def nodes_in_order(program: Program) -> list[Node]:
+    return [program.node(node_id) for node_id in program.order]
+
+
+def edges_in_order(program: Program) -> list[EdgeView]:
+    pairs = ((edge, node.id) for node in nodes_in_order(program) for edge in node.edges)
+    return [
+        EdgeView(edge.source, target, edge.kind, index)
+        for index, (edge, target) in enumerate(pairs)
+    ]
+
+
+def printable(text: str) -> str:
+    """`text` on one line with every control character visible instead of acted upon."""
+    return " ".join(_printable_line(line) for line in text.splitlines())
+
+
+def _label_lines(node: Node) -> list[str]:
+    title = node.name if node.name == node.id else f"{node.name} ({node.id})"
+    details = [node.type, *_flag(node.critical, "critical"), *_flag(node.skip, "skip")]
+    lines = [_printable_line(line) for line in title.splitlines() or [""]]
+    lines.append(" · ".join(details))
+    if node.trigger is not None:
+        text = "when: " + printable(node.trigger.source)
+        lines.extend(textwrap.wrap(text, CONDITION_WIDTH, break_on_hyphens=False))
+    return lines
+
+
+def _flag(value: bool | str, name: str) -> list[str]:
+    """A badge for a flag that is set, or that a template decides at run time."""
+    if value is False:
+        return []
+    return [name if value is True else f"{name} (templated)"]
+
+
+def _printable_line(line: str) -> str:
+    return "".join(_printable_character(character) for character in line)
+
+
+def _printable_character(character: str) -> str:
+    if character == "\t":
+        return " "
+    if ord(character) < 0x20:
+        return chr(0x2400 + ord(character))  # the Unicode "control picture": ␀ … ␟
+    if character in _BIDI_CONTROLS or unicodedata.category(character) == "Cc":
+        return "\ufffd"
+    return character
