@@ -12,40 +12,53 @@ from pathlib import Path
 from types import FrameType
 
 import click
-from rich.console import Console
 
 from playbook.cli.app import cli, echo_warnings, runbook_argument
+from playbook.cli.config import current_settings
 from playbook.cli.variables import bind, variable_options
 from playbook.compiler import CompileResult, load_program
 from playbook.compiler.ir import Program
 from playbook.diagnostics import PlaybookError
 from playbook.plugins import PluginRegistry, check_program
-from playbook.runtime.display import Display
+from playbook.runtime.display import Display, themed_console
 from playbook.runtime.interpreter import Interpreter, RunSettings
 from playbook.runtime.prompts import Prompter
 from playbook.runtime.rendering import render_problems
-from playbook.runtime.store import DEFAULT_STATE_PATH, RunRecord, Store
+from playbook.runtime.store import RunRecord, Store
 from playbook.runtime.variables import BoundVariables, VariableSources
+from playbook.settings import Settings
+from playbook.settings.logs import run_logging
 
 EXIT_CODES = {"OK": 0, "NOK": 1, "ABORTED": 130}
 RUN_STATUSES = ("RUNNING", "OK", "NOK", "ABORTED")
 
+# Defaults come from the configuration, which also reads PLAYBOOK_DB_PATH and
+# PLAYBOOK_MAX_RETRIES: one precedence chain, with the flag on top.
 state_path_option = click.option(
     "--state-path",
     type=click.Path(path_type=Path, dir_okay=False),
-    default=str(DEFAULT_STATE_PATH),
-    envvar="PLAYBOOK_DB_PATH",
-    show_default=True,
-    help="The SQLite state database (env: PLAYBOOK_DB_PATH).",
+    default=lambda: current_settings().database.path,
+    show_default="database.path of `playbook config`",
+    help="The SQLite state database.",
 )
 max_retries_option = click.option(
     "--max-retries",
     type=click.IntRange(min=1),
-    default=3,
-    envvar="PLAYBOOK_MAX_RETRIES",
-    show_default=True,
+    default=lambda: current_settings().execution.max_retries,
+    show_default="execution.max_retries of `playbook config`",
     help="Attempts allowed per node before Retry is no longer offered.",
 )
+
+
+def open_store(state_path: Path) -> Store:
+    return Store(state_path.expanduser(), timeout=current_settings().database.timeout)
+
+
+def back_up(store: Store) -> None:
+    """A copy of the database as it was, before this command's first write to it."""
+    database = current_settings().database
+    if database.backup_enabled:
+        store.back_up(database.backup_count)
 
 
 def operator_name() -> str:
@@ -67,7 +80,8 @@ def run(file: Path, variable_sources: VariableSources, max_retries: int, state_p
     registry = PluginRegistry()
     check_plugins(loaded, file, registry)
     bound = prepare_variables(loaded.program, variable_sources)
-    with Store(state_path.expanduser()) as store:
+    with open_store(state_path) as store:
+        back_up(store)
         run_id = store.create_run(
             title=loaded.program.runbook.title,
             runbook_path=str(file.resolve()),
@@ -77,7 +91,9 @@ def run(file: Path, variable_sources: VariableSources, max_retries: int, state_p
             operator=operator_name(),
             node_ids=[node.id for node in loaded.program.nodes],
         )
-        request = RunRequest(file, state_path, max_retries, registry, resumed=False)
+        request = RunRequest(
+            file, state_path, max_retries, registry, current_settings(), resumed=False
+        )
         status = interpret(request, loaded.program, store, run_id, bound)
     sys.exit(EXIT_CODES[status])
 
@@ -104,7 +120,7 @@ def resume(
     echo_warnings(loaded.warnings, loaded.source_lines)
     registry = PluginRegistry()
     check_plugins(loaded, file, registry)
-    with Store(state_path.expanduser()) as store:
+    with open_store(state_path) as store:
         record = find_resumable(store, file, run_id)
         if record.source_sha256 != loaded.program.source_sha256 and not force:
             raise PlaybookError.single(
@@ -114,8 +130,11 @@ def resume(
             )
         sources = dataclasses.replace(variable_sources, stored=record.variables)
         bound = prepare_variables(loaded.program, sources)
+        back_up(store)
         store.ensure_nodes(record.id, [node.id for node in loaded.program.nodes])
-        request = RunRequest(file, state_path, max_retries, registry, resumed=True)
+        request = RunRequest(
+            file, state_path, max_retries, registry, current_settings(), resumed=True
+        )
         status = interpret(request, loaded.program, store, record.id, bound)
     sys.exit(EXIT_CODES[status])
 
@@ -129,13 +148,13 @@ def resume(
 def set_status(file: Path, run_id: int, status: str, force: bool, state_path: Path) -> None:
     """Set the status of run RUN_ID by hand, e.g. mark an orphaned RUNNING run ABORTED."""
     status = status.upper()
-    with Store(state_path.expanduser()) as store:
+    with open_store(state_path) as store:
         record = store.run(run_id)
         if record is None:
             raise PlaybookError.single(
                 f"no run {run_id} in {state_path}", hint="check the run id and --state-path"
             )
-        console = Console(highlight=False)
+        console = themed_console(current_settings().ui.color_theme)
         if record.runbook_path != str(file.resolve()):
             console.print(
                 f"note: run {run_id} was started from {record.runbook_path}", markup=False
@@ -146,6 +165,7 @@ def set_status(file: Path, run_id: int, status: str, force: bool, state_path: Pa
         question = f"Change run {run_id} ({record.title}) from {record.status} to {status}?"
         if not force and not Prompter(console).confirm(question):
             raise PlaybookError.single("status left unchanged", hint="answer yes, or pass --force")
+        back_up(store)
         store.set_run_status(
             run_id, "set-status", record.status, status, operator_name(), detail="set by hand"
         )
@@ -224,10 +244,11 @@ class RunRequest:
     state_path: Path
     max_retries: int
     registry: PluginRegistry
+    settings: Settings
     resumed: bool
 
     def resume_command(self, run_id: int) -> str:
-        custom = self.state_path != Path(str(DEFAULT_STATE_PATH))
+        custom = self.state_path.expanduser() != Path(self.settings.database.path)
         state = f" --state-path {self.state_path}" if custom else ""
         return f"playbook resume {self.file} {run_id}{state}"
 
@@ -236,13 +257,15 @@ def interpret(
     request: RunRequest, program: Program, store: Store, run_id: int, bound: BoundVariables
 ) -> str:
     """Run the program with the operator's display and prompts; returns the run's status."""
-    console = Console(highlight=False)
-    display = Display(console, len(program.nodes))
-    settings = RunSettings(run_id, operator_name(), request.max_retries, request.resumed)
-    interpreter = Interpreter(
-        program, store, settings, bound, display, Prompter(console), request.registry
+    ui, execution = request.settings.ui, request.settings.execution
+    console = themed_console(ui.color_theme)
+    display = Display(console, len(program.nodes), ui)
+    settings = RunSettings(
+        run_id, operator_name(), request.max_retries, request.resumed, execution.default_timeout
     )
-    with interrupt_on_sigterm():
+    prompter = Prompter(console, timeout=execution.interactive_timeout)
+    interpreter = Interpreter(program, store, settings, bound, display, prompter, request.registry)
+    with interrupt_on_sigterm(), run_logging(request.settings.logging):
         status = interpreter.execute()
     display.summary(run_id, store.summary(run_id), status)
     if status == "ABORTED":

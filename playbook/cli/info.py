@@ -6,17 +6,16 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from playbook import __version__
 from playbook.cli.app import cli
-from playbook.cli.execution import state_path_option
+from playbook.cli.config import current_settings
+from playbook.cli.execution import open_store, state_path_option
 from playbook.cli.plugins_table import render_plugins_table
 from playbook.plugins import PluginRegistry
-from playbook.runtime.display import STATUS_STYLES
-from playbook.runtime.store import Store
+from playbook.runtime.display import status_style, themed_console
 
 
 @cli.command()
@@ -24,7 +23,7 @@ from playbook.runtime.store import Store
 @state_path_option
 def info(plugins: bool, state_path: Path) -> None:
     """Show the installation, the state database and the installed plugins."""
-    console = Console(highlight=False)
+    console = themed_console(current_settings().ui.color_theme)
     registry = PluginRegistry()
     if plugins:
         render_plugins_table(console, registry)
@@ -35,7 +34,7 @@ def info(plugins: bool, state_path: Path) -> None:
     table.add_row("python", sys.version.split()[0])
     table.add_row("state database", str(path))
     if path.exists():
-        with Store(path) as store:
+        with open_store(path) as store:
             counts = store.status_counts()
         runs = ", ".join(f"{n} {status}" for status, n in counts.items()) or "none"
         table.add_row("runs", runs)
@@ -51,11 +50,11 @@ def info(plugins: bool, state_path: Path) -> None:
 @state_path_option
 def show(title: str, state_path: Path) -> None:
     """Show the runs of the runbook titled TITLE, newest first."""
-    console = Console(highlight=False)
+    console = themed_console(current_settings().ui.color_theme)
     path = state_path.expanduser()
     runs = []
     if path.exists():
-        with Store(path) as store:
+        with open_store(path) as store:
             runs = store.runs_titled(title)
     if not runs:
         console.print(f"No runs of {title!r} in {path}.", markup=False)
@@ -67,7 +66,7 @@ def show(title: str, state_path: Path) -> None:
         nodes = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
         table.add_row(
             str(run.id),
-            Text(run.status, style=STATUS_STYLES.get(run.status, "")),
+            Text(run.status, style=status_style(run.status)),
             run.started_at[:19].replace("T", " "),
             (run.finished_at or "")[:19].replace("T", " "),
             run.operator,

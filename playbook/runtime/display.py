@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
@@ -13,8 +14,10 @@ from rich.markdown import Markdown
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
+from rich.theme import Theme
 
 from playbook.conversion import convert
+from playbook.settings import UiSettings
 
 BAR_WIDTH = 20
 #: Beyond this many nodes the summary lists only the nodes that need attention.
@@ -32,6 +35,41 @@ STATUS_STYLES = {
     "ABORTED": "bold magenta",
     "RUNNING": "bold cyan",
 }
+#: `ui.color_theme` light and dark: the styles above that are hard to read on that background.
+BACKGROUND_STYLES = {
+    "light": {
+        "ok": "green4",
+        "skipped": "dark_orange3",
+        "running": "dark_cyan",
+        "OK": "bold green4",
+        "RUNNING": "bold dark_cyan",
+        "bar.remaining": "grey70",
+    },
+    "dark": {
+        "ok": "bright_green",
+        "failed": "bright_red",
+        "skipped": "bright_yellow",
+        "pending": "grey62",
+        "interrupted": "bright_magenta",
+        "running": "bright_cyan",
+        "bar.remaining": "grey35",
+    },
+}
+
+
+def themed_console(color_theme: str) -> Console:
+    """A console whose `status.*` styles suit `ui.color_theme`; "none" writes plain text."""
+    styles = {**STATUS_STYLES, "bar.done": "green", "bar.remaining": "grey37"}
+    styles.update(BACKGROUND_STYLES.get(color_theme, {}))
+    theme = Theme({f"status.{name}": style for name, style in styles.items()})
+    if color_theme == "none":
+        return Console(highlight=False, theme=theme, no_color=True, color_system=None)
+    return Console(highlight=False, theme=theme)
+
+
+def status_style(status: str) -> str:
+    """The theme's style name for a node or run status (see `themed_console`)."""
+    return f"status.{status}" if status in STATUS_STYLES else ""
 
 
 _COLOR_SYSTEMS = {
@@ -43,9 +81,10 @@ _COLOR_SYSTEMS = {
 
 
 class Display:
-    def __init__(self, console: Console, total: int) -> None:
+    def __init__(self, console: Console, total: int, ui: UiSettings | None = None) -> None:
         self.console = console
         self.total = total
+        self.ui = ui or UiSettings()
         self.done = 0
         self.color_system = _COLOR_SYSTEMS.get(console.color_system or "")
         self.styles: dict[str, Style] = {}
@@ -60,7 +99,7 @@ class Display:
         for text, style in parts:
             if style and self.color_system is not None:
                 if style not in self.styles:
-                    self.styles[style] = Style.parse(style)
+                    self.styles[style] = self.console.get_style(style)
                 text = self.styles[style].render(text, color_system=self.color_system)
             rendered.append(text)
         self.console.file.write("".join(rendered) + "\n")
@@ -81,22 +120,44 @@ class Display:
             self.console.print(table)
 
     def node_started(self, position: int, node_type: str, name: str, attempt: int) -> None:
-        filled = round(BAR_WIDTH * self.done / self.total) if self.total else BAR_WIDTH
-        self.console.file.write("\n")
+        if not self.ui.compact_output:
+            self.console.file.write("\n")
         self.line(
-            ("━" * filled, "green"),
-            ("━" * (BAR_WIDTH - filled), "grey37"),
-            (f" {self.done}/{self.total} done  ", "dim"),
-            (f"[{position}/{self.total}] ", "bold"),
+            self._timestamp(),
+            *self._progress(position),
             (f"{node_type} ", "cyan"),
             (name, "bold"),
             (f"  (attempt {attempt})" if attempt > 1 else "", "yellow"),
         )
 
+    def _progress(self, position: int) -> list[tuple[str, str]]:
+        """`ui.progress_style`: a bar with counts, the counts alone, or nothing."""
+        if self.ui.progress_style == "none":
+            return []
+        counts = [
+            (f"{self.done}/{self.total} done  ", "dim"),
+            (f"[{position}/{self.total}] ", "bold"),
+        ]
+        if self.ui.progress_style == "counter":
+            return counts
+        filled = round(BAR_WIDTH * self.done / self.total) if self.total else BAR_WIDTH
+        return [
+            ("━" * filled, "status.bar.done"),
+            ("━" * (BAR_WIDTH - filled), "status.bar.remaining"),
+            (" ", ""),
+            *counts,
+        ]
+
+    def _timestamp(self) -> tuple[str, str]:
+        return (time.strftime("%H:%M:%S ") if self.ui.show_timestamps else "", "dim")
+
     def node_finished(self) -> None:
         self.done += 1
 
-    def description(self, text: str) -> None:
+    def description(self, text: str, *, manual: bool = False) -> None:
+        """A node's description; compact output keeps only a Manual node's instructions."""
+        if self.ui.compact_output and not manual:
+            return
         if text.strip():
             self.console.print(Markdown(text.strip()))
 
@@ -110,7 +171,7 @@ class Display:
         self.console.print(Text(text, style=style))
 
     def outcome(self, status: str, detail: str) -> None:
-        self.line((status, STATUS_STYLES.get(status, "")), (f"  {detail}", ""))
+        self.line(self._timestamp(), (status, status_style(status)), (f"  {detail}", ""))
 
     def summary(
         self, run_id: int, rows: list[tuple[str, str, int, float, str]], status: str
@@ -127,11 +188,11 @@ class Display:
         for node_id, state, attempts, duration, decision in shown:
             table.add_row(
                 node_id,
-                Text(state, style=STATUS_STYLES.get(state, "")),
+                Text(state, style=status_style(state)),
                 str(attempts),
                 f"{duration:.2f}s" if attempts else "-",
                 decision or "",
             )
         self.console.print()
         self.console.print(table)
-        self.console.print(Text.assemble("Run status: ", (status, STATUS_STYLES[status])))
+        self.console.print(Text.assemble("Run status: ", (status, status_style(status))))

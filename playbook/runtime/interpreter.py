@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -33,6 +34,10 @@ from playbook.runtime.variables import BoundVariables
 TERMINAL = frozenset({"ok", "failed", "skipped"})
 FAILURE_OPTIONS = {"r": "retry", "s": "skip", "a": "abort"}
 
+#: Run start and end and operator decisions at INFO, node transitions at DEBUG, problems at
+#: WARNING; every message passes through the run's secret redaction first.
+log = logging.getLogger(__name__)
+
 
 class RunAborted(Exception):
     """The operator chose Abort, pressed CTRL-C, or input ended: the run can be resumed."""
@@ -48,6 +53,8 @@ class RunSettings:
     operator: str
     max_retries: int
     resumed: bool = False
+    #: Seconds allowed to a Command node that sets no `timeout` of its own; 0 = no limit.
+    default_timeout: float = 0
 
 
 class _Model:
@@ -100,6 +107,10 @@ class Interpreter:
     def _fire_run(self, event: str, **details: Any) -> None:
         self.run_machine.events[event].trigger(self.run, **details)
 
+    def _log(self, level: int, message: str) -> None:
+        if log.isEnabledFor(level):
+            log.log(level, "run %d: %s", self.settings.run_id, self.variables.redact(message))
+
     # Persistence ----------------------------------------------------------------------------
 
     def _persist_node(self, event: EventData) -> None:
@@ -113,6 +124,13 @@ class Interpreter:
             **event.kwargs,
         )
         self.states[self.node_id] = event.transition.dest
+        if log.isEnabledFor(logging.DEBUG):
+            reason = event.kwargs.get("reason")
+            self._log(
+                logging.DEBUG,
+                f"node {self.node_id!r} {event.transition.source} → {event.transition.dest}"
+                f" ({event.event.name}{': ' + reason if reason else ''})",
+            )
 
     def _persist_run(self, event: EventData) -> None:
         self.store.set_run_status(
@@ -140,26 +158,33 @@ class Interpreter:
         except (KeyboardInterrupt, RunAborted, InputClosed) as stop:
             self._stop(current, stop)
             self.display.note(_reason(stop), "magenta")
+            self._log(logging.WARNING, f"ended ABORTED (resumable): {_reason(stop)}")
             return "ABORTED"
         except RunFailed as failure:
             self._fire_run("fail", detail=str(failure))
+            self._log(logging.WARNING, f"ended NOK: {failure}")
             return "NOK"
         except BaseException as error:
             # Whatever broke (a closed output pipe, a full disk), leave a resumable record.
             self._stop(current, error)
+            self._log(logging.WARNING, f"ended ABORTED (resumable): {_reason(error)}")
             raise
         failed = [node_id for node_id, state in self.states.items() if state == "failed"]
         if failed:
             self._fire_run("fail", detail="failed nodes: " + ", ".join(failed))
+            self._log(logging.WARNING, "ended NOK: failed nodes: " + ", ".join(failed))
             return "NOK"
         self._fire_run("complete")
+        self._log(logging.INFO, "ended OK")
         return "OK"
 
     def _announce(self) -> None:
         title, description = self.renderer.runbook(self.program.runbook)
+        verb = "resumed" if self.settings.resumed else "started"
+        self._log(logging.INFO, f"{verb} by {self.settings.operator}: {title}")
         self.display.run_started(
             self.settings.run_id,
-            title,
+            self.variables.redact(title),
             self.variables.redact(description),
             self.variables.displayable(),
             self.settings.resumed,
@@ -255,6 +280,7 @@ class Interpreter:
         except (PlaybookError, ConditionError) as error:
             message = error.render() if isinstance(error, PlaybookError) else str(error)
             self.display.outcome("failed", f"{node.id}: {message}")
+            self._log(logging.WARNING, f"node {node.id!r} failed: {message}")
             self._fire(node.id, "reject", reason=message)
             critical = node.critical is True or isinstance(node.critical, str)
             self._decide(node, critical, can_retry=False)
@@ -279,6 +305,9 @@ class Interpreter:
                 return
             self._fire(node.id, "fail", attempt=attempt, outcome=outcome, reason=outcome.exception)
             self.display.outcome("failed", _summary(outcome))
+            self._log(
+                logging.WARNING, f"node {node.id!r} failed (attempt {attempt}): {outcome.exception}"
+            )
             can_retry = session_attempts < self.settings.max_retries
             if not can_retry:
                 self.display.note(
@@ -310,6 +339,7 @@ class Interpreter:
         if critical:
             self.display.note(f"{node.id} is critical: it cannot be skipped")
         decision = FAILURE_OPTIONS[self.prompter.choose(f"{node.id} failed. What now?", options)]
+        self._log(logging.INFO, f"{self.settings.operator} chose {decision} for node {node.id!r}")
         self.store.record_decision(
             self.settings.run_id, node.id, self.attempts[node.id], decision, self.settings.operator
         )
@@ -319,7 +349,9 @@ class Interpreter:
 
     def _attempt(self, node: Node, rendered: RenderedNode) -> AttemptOutcome:
         if rendered.description and node.type != "Command":
-            self.display.description(self.variables.redact(rendered.description))
+            self.display.description(
+                self.variables.redact(rendered.description), manual=node.type == "Manual"
+            )
         if rendered.prompt_before and not self.prompter.confirm(rendered.prompt_before):
             return AttemptOutcome(status="failed", exception=f"declined: {rendered.prompt_before}")
         if node.type == "Command":
@@ -329,6 +361,8 @@ class Interpreter:
         else:
             # A Manual node's work is the operator's: its prompt_after is the approval.
             approved = self.prompter.confirm(rendered.prompt_after)
+            verdict = "approved" if approved else "did not approve"
+            self._log(logging.INFO, f"{self.settings.operator} {verdict} node {node.id!r}")
             if not approved:
                 return AttemptOutcome(
                     status="failed", exception=f"not approved: {rendered.prompt_after}"
@@ -351,16 +385,19 @@ class Interpreter:
             "PLAYBOOK_RUN_ID": str(self.settings.run_id),
             "PLAYBOOK_NODE_ID": node.id,
         }
+        timeout = rendered.timeout
+        if timeout is None:
+            timeout = self.settings.default_timeout or None
         result = run_command(
             rendered.command_name,
-            timeout=rendered.timeout,
+            timeout=timeout,
             env=env,
             write=self.display.output,
             redact=self.variables.redact,
             interactive=node.interactive,
         )
         if result.timed_out:
-            problem = f"timed out after {rendered.timeout} s"
+            problem = f"timed out after {timeout:g} s"
         elif result.exit_code != 0:
             problem = f"exit code {result.exit_code}"
         else:

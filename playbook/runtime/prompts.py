@@ -2,13 +2,16 @@
 
 `yes | playbook run …` and scripted answers work; a closed input or a stream of answers that
 are never valid ends in `InputClosed`, which the interpreter turns into an abort (resumable),
-never into an endless loop or a silent "yes".
+never into an endless loop or a silent "yes". So does a question left unanswered for longer
+than the run's `execution.interactive_timeout`.
 """
 
 from __future__ import annotations
 
 import os
+import select
 import sys
+import time
 from typing import TextIO
 
 from rich.console import Console
@@ -21,23 +24,28 @@ NO = frozenset({"n", "no"})
 
 
 class InputClosed(Exception):
-    """Standard input ended, or kept giving answers that are not valid."""
+    """Standard input ended, kept giving answers that are not valid, or gave none in time."""
 
 
-def read_line(stream: TextIO) -> str:
+def read_line(stream: TextIO, timeout: float = 0) -> str:
     """One line of `stream`, "" at its end, never reading past the newline from a pipe.
 
     A buffered read would swallow the lines that follow, and those belong to whatever asks
-    next: another prompt, or an interactive command that inherits standard input.
+    next: another prompt, or an interactive command that inherits standard input. With a
+    `timeout` (seconds, 0 = none) a line that is not complete in time raises `TimeoutError`.
     """
     try:
         descriptor = stream.fileno()
     except (OSError, ValueError):
         return stream.readline()
+    deadline = time.monotonic() + timeout if timeout else None
     if stream.isatty():
+        # A terminal delivers whole lines: once one is ready, readline does not block.
+        _wait_readable(descriptor, deadline)
         return stream.readline()
     data = bytearray()
     while not data.endswith(b"\n"):
+        _wait_readable(descriptor, deadline)
         byte = os.read(descriptor, 1)
         if not byte:
             break
@@ -45,15 +53,33 @@ def read_line(stream: TextIO) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+def _wait_readable(descriptor: int, deadline: float | None) -> None:
+    if deadline is None:
+        return
+    ready, _, _ = select.select([descriptor], [], [], max(deadline - time.monotonic(), 0))
+    if not ready:
+        raise TimeoutError
+
+
 class Prompter:
-    def __init__(self, console: Console, stream: TextIO | None = None) -> None:
+    """Asks the operator; `timeout` (seconds, 0 = none) bounds the wait for each answer."""
+
+    def __init__(self, console: Console, stream: TextIO | None = None, timeout: float = 0) -> None:
         self.console = console
         self.stream = stream if stream is not None else sys.stdin
+        self.timeout = timeout
 
     def _read(self, question: str) -> str:
         self.console.print(question, end=" ", markup=False, highlight=False)
         self.console.file.flush()
-        line = read_line(self.stream)
+        try:
+            line = read_line(self.stream, self.timeout)
+        except TimeoutError:
+            self.console.print()
+            raise InputClosed(
+                f"timed out after {self.timeout:g} s waiting for an answer to {question!r}"
+                " (execution.interactive_timeout)"
+            ) from None
         if not line:
             self.console.print()
             raise InputClosed("standard input is closed: no answer to " + repr(question))

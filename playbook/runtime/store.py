@@ -23,7 +23,6 @@ from playbook.diagnostics import PlaybookError
 #: "PLBK": marks a database as Playbook's in the SQLite header (PRAGMA application_id).
 APPLICATION_ID = 0x504C424B
 SCHEMA_VERSION = 1
-DEFAULT_STATE_PATH = Path("~/.config/playbook/run.db")
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -122,9 +121,11 @@ class AttemptOutcome:
 
 
 class Store:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, timeout: float = 30) -> None:
         self.path = path.expanduser()
-        self.connection = _open(self.path)
+        #: A database this Store created holds nothing worth a backup.
+        self.created = not self.path.exists()
+        self.connection = _open(self.path, timeout)
 
     def close(self) -> None:
         self.connection.close()
@@ -134,6 +135,29 @@ class Store:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def back_up(self, count: int) -> None:
+        """Copy the database to PATH.1, shifting older copies up to PATH.`count` (0600 each).
+
+        SQLite's backup API copies a consistent snapshot, WAL content included, which copying
+        the file would not.
+        """
+        if self.created or count < 1:
+            return
+        copies = [self.path.with_name(f"{self.path.name}.{n}") for n in range(1, count + 1)]
+        try:
+            for older, newer in zip(reversed(copies[:-1]), reversed(copies[1:]), strict=True):
+                if older.exists():
+                    older.replace(newer)
+            copies[0].unlink(missing_ok=True)
+            os.close(os.open(copies[0], os.O_CREAT | os.O_WRONLY, 0o600))
+            with contextlib.closing(sqlite3.connect(copies[0])) as target:
+                self.connection.backup(target)
+        except (OSError, sqlite3.Error) as error:
+            raise PlaybookError.single(
+                f"cannot back up the state database to {copies[0]}: {error}",
+                hint="free some space, or set database.backup_enabled = false",
+            ) from None
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -364,14 +388,14 @@ def _run_record(row: tuple[Any, ...]) -> RunRecord:
     return RunRecord(*values)
 
 
-def _open(path: Path) -> sqlite3.Connection:
+def _open(path: Path, timeout: float) -> sqlite3.Connection:
     """Open (creating privately if absent) and migrate the database, or explain why not."""
     hint = "pass another --state-path, or move this file away if it is not needed"
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         if not path.exists():
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        connection = sqlite3.connect(path, isolation_level=None, timeout=30)
+        connection = sqlite3.connect(path, isolation_level=None, timeout=timeout)
     except OSError as error:
         raise PlaybookError.single(
             f"cannot create the state database {path}: {error.strerror}", hint=hint

@@ -1,0 +1,112 @@
+"""Checking one configuration file: every section, key and value, every problem located.
+
+Values are checked one by one against the schema in `model`, so a file can set any subset of
+keys; what it sets is returned for merging over the layers below it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from playbook.compiler.source import Source
+from playbook.diagnostics import did_you_mean
+from playbook.settings.model import SECTIONS, Key, keys
+from playbook.settings.toml_text import toml_value
+
+TYPE_NAMES = {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}
+
+
+def check_file(source: Source) -> dict[str, dict[str, Any]]:
+    """The values `source` sets, by section; problems are added to `source.diagnostics`."""
+    found: dict[str, dict[str, Any]] = {}
+    for section, table in source.data.items():
+        if section not in SECTIONS:
+            source.report(
+                f"unknown section [{section}]",
+                path=(section,) if isinstance(table, dict) else (),
+                key=None if isinstance(table, dict) else section,
+                hint=did_you_mean(section, SECTIONS)
+                or "sections are " + ", ".join(f"[{name}]" for name in SECTIONS),
+            )
+            continue
+        if not isinstance(table, dict):
+            source.report(
+                f"{section} must be a table: [{section}]",
+                key=section,
+                hint=f"write the keys under a [{section}] header",
+            )
+            continue
+        found[section] = _check_table(source, section, table)
+    return found
+
+
+def _check_table(source: Source, section: str, table: dict[str, Any]) -> dict[str, Any]:
+    known = keys(section)
+    values: dict[str, Any] = {}
+    for name, value in table.items():
+        line, column = source.key_position((section,), name)
+        if line is None:
+            # Written as an inline table (`database = { … }`): point at that line.
+            line, column = source.key_position((), section)
+        key = known.get(name)
+        if key is None:
+            source.report(
+                f"unknown key '{name}' in [{section}]",
+                line=line,
+                column=column,
+                hint=did_you_mean(name, known) or "keys are " + ", ".join(known),
+            )
+            continue
+        checked, problem, hint = check_value(key, value)
+        if problem is not None:
+            source.report(f"{section}.{name}: {problem}", line=line, column=column, hint=hint)
+            continue
+        values[name] = checked
+    return values
+
+
+def check_value(key: Key, value: Any) -> tuple[Any, str | None, str | None]:
+    """(the value to use, the problem, a hint): the one rule book for files and variables."""
+    if not _has_type(value, key.type):
+        return None, f"expected {TYPE_NAMES[key.type]}, got {_shown(value)}", _example(key)
+    if key.type is float and not math.isfinite(value):
+        return None, f"expected a finite number, got {value}", _example(key)
+    if key.minimum is not None and value < key.minimum:
+        return None, f"must be at least {key.minimum:g}, got {value}", _example(key)
+    if key.choices is not None:
+        normalized = value.upper() if key.name == "level" else value
+        if normalized not in key.choices:
+            close = did_you_mean(normalized, key.choices)
+            return None, f"{value!r} is not one of {', '.join(key.choices)}", close
+        value = normalized
+    if (key.section, key.name) == ("execution", "parallel_execution") and value:
+        return (
+            None,
+            "parallel execution is not supported yet",
+            ("nodes run one at a time; set parallel_execution = false or remove the key"),
+        )
+    return value, None, None
+
+
+def _has_type(value: Any, expected: type[Any]) -> bool:
+    # bool is an int in Python, but `max_retries = true` is a mistake in TOML.
+    if isinstance(value, bool):
+        return expected is bool
+    if expected is float:
+        return isinstance(value, int | float)
+    return isinstance(value, expected)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return repr(value)
+
+
+def _example(key: Key) -> str:
+    return f"for example {key.name} = {toml_value(key.default)} ({key.doc})"
