@@ -269,5 +269,8 @@ def interpret(
         status = interpreter.execute()
     display.summary(run_id, store.summary(run_id), status)
     if status == "ABORTED":
-        console.print(f"Resume with: {request.resume_command(run_id)}", markup=False)
+        # Never wrapped: the operator copies this line as it is.
+        console.print(
+            f"Resume with: {request.resume_command(run_id)}", markup=False, soft_wrap=True
+        )
     return status
