@@ -1,4 +1,4 @@
-"""Options shared by every test folder; fixtures live in each folder's own conftest."""
+"""Options and fixtures shared by every test folder."""
 
 from __future__ import annotations
 
@@ -10,5 +10,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--update-golden",
         action="store_true",
         default=False,
-        help="rewrite golden/*.ir.json and tests/compiler/invalid/*.expected instead of comparing",
+        help="rewrite the golden IR, golden diagrams and expected diagnostics instead of comparing",
     )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    """True under `pytest --update-golden`: expected files are rewritten, not compared."""
+    return bool(request.config.getoption("--update-golden"))
