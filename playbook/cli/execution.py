@@ -23,7 +23,7 @@ from playbook.plugins import PluginRegistry, check_program
 from playbook.runtime.display import Display, themed_console
 from playbook.runtime.interpreter import Interpreter, RunSettings
 from playbook.runtime.prompts import Prompter
-from playbook.runtime.rendering import render_problems
+from playbook.runtime.rendering import Renderer, render_problems
 from playbook.runtime.store import RunRecord, Store
 from playbook.runtime.variables import BoundVariables, VariableSources
 from playbook.settings import Settings
@@ -79,7 +79,7 @@ def run(file: Path, variable_sources: VariableSources, max_retries: int, state_p
     echo_warnings(loaded.warnings, loaded.source_lines)
     registry = PluginRegistry()
     check_plugins(loaded, file, registry)
-    bound = prepare_variables(loaded.program, variable_sources)
+    bound, renderer = prepare_variables(loaded.program, variable_sources)
     with open_store(state_path) as store:
         back_up(store)
         run_id = store.create_run(
@@ -94,7 +94,7 @@ def run(file: Path, variable_sources: VariableSources, max_retries: int, state_p
         request = RunRequest(
             file, state_path, max_retries, registry, current_settings(), resumed=False
         )
-        status = interpret(request, loaded.program, store, run_id, bound)
+        status = interpret(request, loaded.program, store, run_id, bound, renderer)
     sys.exit(EXIT_CODES[status])
 
 
@@ -129,13 +129,13 @@ def resume(
                 f"or start a new run with `playbook run {file}`",
             )
         sources = dataclasses.replace(variable_sources, stored=record.variables)
-        bound = prepare_variables(loaded.program, sources)
+        bound, renderer = prepare_variables(loaded.program, sources)
         back_up(store)
         store.ensure_nodes(record.id, [node.id for node in loaded.program.nodes])
         request = RunRequest(
             file, state_path, max_retries, registry, current_settings(), resumed=True
         )
-        status = interpret(request, loaded.program, store, record.id, bound)
+        status = interpret(request, loaded.program, store, record.id, bound, renderer)
     sys.exit(EXIT_CODES[status])
 
 
@@ -181,15 +181,18 @@ def check_plugins(loaded: CompileResult, file: Path, registry: PluginRegistry) -
         raise PlaybookError(errors, loaded.source_lines)
 
 
-def prepare_variables(program: Program, sources: VariableSources) -> BoundVariables:
+def prepare_variables(
+    program: Program, sources: VariableSources
+) -> tuple[BoundVariables, Renderer]:
     """Bind the variables and render every template once, before anything runs."""
     bound = bind(program, sources)
-    problems = render_problems(program, bound.values)
+    renderer = Renderer(bound.values)
+    problems = render_problems(program, renderer)
     if problems:
         raise PlaybookError(
             [dataclasses.replace(p, message=bound.redact(p.message)) for p in problems]
         )
-    return bound
+    return bound, renderer
 
 
 def find_resumable(store: Store, file: Path, run_id: int | None) -> RunRecord:
@@ -254,7 +257,12 @@ class RunRequest:
 
 
 def interpret(
-    request: RunRequest, program: Program, store: Store, run_id: int, bound: BoundVariables
+    request: RunRequest,
+    program: Program,
+    store: Store,
+    run_id: int,
+    bound: BoundVariables,
+    renderer: Renderer,
 ) -> str:
     """Run the program with the operator's display and prompts; returns the run's status."""
     ui, execution = request.settings.ui, request.settings.execution
@@ -264,7 +272,9 @@ def interpret(
         run_id, operator_name(), request.max_retries, request.resumed, execution.default_timeout
     )
     prompter = Prompter(console, timeout=execution.interactive_timeout)
-    interpreter = Interpreter(program, store, settings, bound, display, prompter, request.registry)
+    interpreter = Interpreter(
+        program, store, settings, bound, renderer, display, prompter, request.registry
+    )
     with interrupt_on_sigterm(), run_logging(request.settings.logging):
         status = interpreter.execute()
     display.summary(run_id, store.summary(run_id), status)

@@ -15,7 +15,7 @@ from playbook.cli.app import echo_warnings
 from playbook.compiler.ir import Program, VariableDef
 from playbook.conversion import convert
 from playbook.diagnostics import Diagnostic
-from playbook.runtime.rendering import render_problems
+from playbook.runtime.rendering import Renderer, render_problems
 from playbook.runtime.variables import (
     DEFAULT_ENV_PREFIX,
     BoundVariables,
@@ -120,7 +120,7 @@ def check_variables(program: Program, sources: VariableSources) -> VariableCheck
     bound, missing = bind_available(program, dataclasses.replace(sources, interactive=False))
     problems = [
         dataclasses.replace(problem, message=bound.redact(problem.message))
-        for problem in render_problems(program, bound.values)
+        for problem in render_problems(program, Renderer(bound.values))
     ]
     return VariableCheck(program, bound, missing, problems)
 

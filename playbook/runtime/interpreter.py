@@ -72,6 +72,7 @@ class Interpreter:
         store: Store,
         settings: RunSettings,
         variables: BoundVariables,
+        renderer: Renderer,
         display: Display,
         prompter: Prompter,
         registry: PluginRegistry,
@@ -83,7 +84,7 @@ class Interpreter:
         self.display = display
         self.prompter = prompter
         self.registry = registry
-        self.renderer = Renderer(variables.values)
+        self.renderer = renderer
         self.plugin_configs: dict[str, dict[str, Any]] | None = None
         self.attempts: dict[str, int] = {}
         self.environment = dict(os.environ)

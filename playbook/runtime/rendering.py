@@ -43,7 +43,11 @@ class _RenderError(Exception):
 
 
 class Renderer:
-    """Renders with one set of values, compiling each distinct template text once."""
+    """Renders with one set of values, compiling each distinct template text once.
+
+    A node renders to the same fields every time with the same values, so each node is rendered
+    once: the check before a run and the run itself share the result.
+    """
 
     def __init__(self, values: Mapping[str, Any]) -> None:
         self.values = dict(values)
@@ -52,6 +56,7 @@ class Renderer:
         # so rendered text converts back with the specification's rules.
         self.environment.finalize = _as_text
         self.templates: dict[str, Template] = {}
+        self.rendered: dict[str, RenderedNode] = {}
 
     def text(self, text: str) -> str:
         if not is_template(text):
@@ -85,6 +90,11 @@ class Renderer:
 
     def node(self, node: Node) -> RenderedNode:
         """Every templated field of `node`, all problems reported together."""
+        if node.id not in self.rendered:
+            self.rendered[node.id] = self._render_node(node)
+        return self.rendered[node.id]
+
+    def _render_node(self, node: Node) -> RenderedNode:
         problems: list[str] = []
         fields: dict[str, Any] = {}
         for name in NODE_TEXT_FIELDS:
@@ -146,9 +156,8 @@ def render_node(node: Node, values: Mapping[str, Any]) -> RenderedNode:
     return Renderer(values).node(node)
 
 
-def render_problems(program: Program, values: Mapping[str, Any]) -> list[Diagnostic]:
-    """Every problem met rendering all of `program`'s templates with `values` (none: all render)."""
-    renderer = Renderer(values)
+def render_problems(program: Program, renderer: Renderer) -> list[Diagnostic]:
+    """Every problem met rendering all of `program`'s templates (none: all render)."""
     steps: list[Callable[[], object]] = [
         lambda: renderer.runbook(program.runbook),
         lambda: renderer.plugin_configs(program.runbook),
