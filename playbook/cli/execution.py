@@ -17,7 +17,7 @@ from playbook.cli.app import cli, echo_warnings, runbook_argument
 from playbook.cli.config import current_settings
 from playbook.cli.variables import bind, variable_options
 from playbook.compiler import CompileResult, load_program
-from playbook.compiler.ir import Program
+from playbook.compiler.ir import Program, RunStatus
 from playbook.diagnostics import PlaybookError
 from playbook.plugins import PluginRegistry, check_program
 from playbook.runtime.display import Display, themed_console
@@ -29,8 +29,7 @@ from playbook.runtime.variables import BoundVariables, VariableSources
 from playbook.settings import Settings
 from playbook.settings.logs import run_logging
 
-EXIT_CODES = {"OK": 0, "NOK": 1, "ABORTED": 130}
-RUN_STATUSES = ("RUNNING", "OK", "NOK", "ABORTED")
+EXIT_CODES = {RunStatus.OK: 0, RunStatus.NOK: 1, RunStatus.ABORTED: 130}
 
 # Defaults come from the configuration, which also reads PLAYBOOK_DB_PATH and
 # PLAYBOOK_MAX_RETRIES: one precedence chain, with the flag on top.
@@ -47,6 +46,15 @@ max_retries_option = click.option(
     default=lambda: current_settings().execution.max_retries,
     show_default="execution.max_retries of `playbook config`",
     help="Attempts allowed per node before Retry is no longer offered.",
+)
+
+
+parallel_option = click.option(
+    "--parallel",
+    type=click.IntRange(min=1),
+    default=lambda: current_settings().execution.parallel(),
+    show_default="1, or execution.max_parallel with execution.parallel_execution",
+    help="Run up to N ready Command and Function nodes at the same time.",
 )
 
 
@@ -72,8 +80,15 @@ def operator_name() -> str:
 @runbook_argument
 @variable_options
 @max_retries_option
+@parallel_option
 @state_path_option
-def run(file: Path, variable_sources: VariableSources, max_retries: int, state_path: Path) -> None:
+def run(
+    file: Path,
+    variable_sources: VariableSources,
+    max_retries: int,
+    parallel: int,
+    state_path: Path,
+) -> None:
     """Run FILE (a .playbook.toml, or an IR written by `playbook compile`)."""
     loaded = load_program(file)
     echo_warnings(loaded.warnings, loaded.source_lines)
@@ -92,7 +107,7 @@ def run(file: Path, variable_sources: VariableSources, max_retries: int, state_p
             node_ids=[node.id for node in loaded.program.nodes],
         )
         request = RunRequest(
-            file, state_path, max_retries, registry, current_settings(), resumed=False
+            file, state_path, max_retries, parallel, registry, current_settings(), resumed=False
         )
         status = interpret(request, loaded.program, store, run_id, bound, renderer)
     sys.exit(EXIT_CODES[status])
@@ -103,6 +118,7 @@ def run(file: Path, variable_sources: VariableSources, max_retries: int, state_p
 @click.argument("run_id", type=int, required=False)
 @variable_options
 @max_retries_option
+@parallel_option
 @state_path_option
 @click.option(
     "--force", is_flag=True, help="Resume even though FILE changed since the run started."
@@ -112,6 +128,7 @@ def resume(
     run_id: int | None,
     variable_sources: VariableSources,
     max_retries: int,
+    parallel: int,
     state_path: Path,
     force: bool,
 ) -> None:
@@ -133,7 +150,7 @@ def resume(
         back_up(store)
         store.ensure_nodes(record.id, [node.id for node in loaded.program.nodes])
         request = RunRequest(
-            file, state_path, max_retries, registry, current_settings(), resumed=True
+            file, state_path, max_retries, parallel, registry, current_settings(), resumed=True
         )
         status = interpret(request, loaded.program, store, record.id, bound, renderer)
     sys.exit(EXIT_CODES[status])
@@ -142,7 +159,7 @@ def resume(
 @cli.command("set-status")
 @runbook_argument
 @click.argument("run_id", type=int)
-@click.argument("status", type=click.Choice(RUN_STATUSES, case_sensitive=False))
+@click.argument("status", type=click.Choice(list(RunStatus), case_sensitive=False))
 @click.option("--force", is_flag=True, help="Do not ask for confirmation.")
 @state_path_option
 def set_status(file: Path, run_id: int, status: str, force: bool, state_path: Path) -> None:
@@ -198,7 +215,7 @@ def prepare_variables(
 def find_resumable(store: Store, file: Path, run_id: int | None) -> RunRecord:
     """The run to resume, or an error saying what to do instead (the specification's table)."""
     if run_id is None:
-        record = store.latest_run(str(file.resolve()), "ABORTED")
+        record = store.latest_run(str(file.resolve()), RunStatus.ABORTED)
         if record is None:
             raise PlaybookError.single(
                 f"no aborted run of {file} to resume", hint=f"start one with `playbook run {file}`"
@@ -208,12 +225,12 @@ def find_resumable(store: Store, file: Path, run_id: int | None) -> RunRecord:
     if record is None:
         raise PlaybookError.single(f"no run {run_id}", hint="check the run id and --state-path")
     guidance = {
-        "OK": (f"run {run_id} completed OK: there is nothing to resume", None),
-        "NOK": (
+        RunStatus.OK: (f"run {run_id} completed OK: there is nothing to resume", None),
+        RunStatus.NOK: (
             f"run {run_id} failed (NOK) and cannot be resumed",
             f"start a new run with `playbook run {file}`",
         ),
-        "RUNNING": (
+        RunStatus.RUNNING: (
             f"run {run_id} is still RUNNING",
             "if its process is gone (killed, crash, reboot), mark it with "
             f"`playbook set-status {file} {run_id} ABORTED`, then resume",
@@ -246,6 +263,7 @@ class RunRequest:
     file: Path
     state_path: Path
     max_retries: int
+    parallel: int
     registry: PluginRegistry
     settings: Settings
     resumed: bool
@@ -263,22 +281,27 @@ def interpret(
     run_id: int,
     bound: BoundVariables,
     renderer: Renderer,
-) -> str:
+) -> RunStatus:
     """Run the program with the operator's display and prompts; returns the run's status."""
     ui, execution = request.settings.ui, request.settings.execution
     console = themed_console(ui.color_theme)
-    display = Display(console, len(program.nodes), ui)
+    display = Display(console, len(program.nodes), ui, attribute_output=request.parallel > 1)
     settings = RunSettings(
-        run_id, operator_name(), request.max_retries, request.resumed, execution.default_timeout
+        run_id,
+        operator_name(),
+        request.max_retries,
+        request.resumed,
+        execution.default_timeout,
+        request.parallel,
     )
-    prompter = Prompter(console, timeout=execution.interactive_timeout)
+    prompter = Prompter(console, timeout=execution.interactive_timeout, hold=display.hold)
     interpreter = Interpreter(
         program, store, settings, bound, renderer, display, prompter, request.registry
     )
     with interrupt_on_sigterm(), run_logging(request.settings.logging):
         status = interpreter.execute()
     display.summary(run_id, store.summary(run_id), status)
-    if status == "ABORTED":
+    if status is RunStatus.ABORTED:
         # Never wrapped: the operator copies this line as it is.
         console.print(
             f"Resume with: {request.resume_command(run_id)}", markup=False, soft_wrap=True

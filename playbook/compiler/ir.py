@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass, field
-from typing import Any
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+from enum import StrEnum
+from typing import Any, ClassVar
 
 from playbook.compiler import ast
+from playbook.conversion import ConversionError, convert
 from playbook.diagnostics import PlaybookError
 
-IR_VERSION = 1
+IR_VERSION = 2
 
-NODE_TYPES = ("Manual", "Command", "Function")
 EDGE_KINDS = ("order", "success", "failure", "condition")
 DEFAULT_PROMPT_AFTER = "Continue with the next step?"
-
-#: A field that is either a literal or a template rendered at run time.
-Templated = str | int | bool | None
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,27 @@ class VariableDef:
     @property
     def has_default(self) -> bool:
         return self.default is not None
+
+    def problem(self, value: Any) -> str | None:
+        """Why `value` (typed, or text to convert) is not acceptable here; None when it is.
+
+        The one rule set for a variable's values, whether they come from the runbook's own
+        default and choices or from the command line, files, the environment and prompts.
+        """
+        try:
+            converted = convert(value, self.type)
+        except ConversionError as error:
+            return str(error)
+        if self.choices is not None and converted not in self.choices:
+            return "is not one of " + ", ".join(repr(c) for c in self.choices)
+        if self.type in ("int", "float"):
+            if self.min is not None and converted < self.min:
+                return f"is below the minimum {self.min}"
+            if self.max is not None and converted > self.max:
+                return f"is above the maximum {self.max}"
+        if self.pattern is not None and not re.fullmatch(self.pattern, str(converted)):
+            return f"does not match the pattern {self.pattern!r}"
+        return None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -94,13 +115,35 @@ class Trigger:
         return cls(ast.from_json(data["ast"]), data["source"])
 
 
+class NodeState(StrEnum):
+    """Where a node stands in a run; the IR's node machine moves it between these."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    OK = "ok"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    INTERRUPTED = "interrupted"
+
+
+class RunStatus(StrEnum):
+    """The specification's four run states; the IR's run machine moves a run between them."""
+
+    RUNNING = "RUNNING"
+    OK = "OK"
+    NOK = "NOK"
+    ABORTED = "ABORTED"
+
+
 @dataclass(frozen=True)
-class Node:
+class NodeBase:
+    """The fields every node type has. Text fields may be templates, rendered at run time."""
+
     id: str
-    type: str
     line: int | None
     name: str
     description: str
+    #: A literal flag, or the text of a template that decides it at run time.
     critical: bool | str
     skip: bool | str
     prompt_before: str
@@ -108,56 +151,105 @@ class Node:
     edges: tuple[Edge, ...] = ()
     trigger: Trigger | None = None
     when: str | None = None
-    # Command
-    command_name: str | None = None
-    timeout: int | str | None = None
-    interactive: bool = False
-    # Function
-    plugin: str | None = None
-    function: str | None = None
-    function_params: dict[str, Any] = field(default_factory=dict)
-    plugin_config: dict[str, Any] = field(default_factory=dict)
+
+    type: ClassVar[str]
+    #: Fields rendered as text templates; `TYPED_FIELDS` are rendered, then converted.
+    TEXT_FIELDS: ClassVar[tuple[str, ...]] = (
+        "name",
+        "description",
+        "prompt_before",
+        "prompt_after",
+    )
+    TYPED_FIELDS: ClassVar[dict[str, str]] = {"critical": "bool", "skip": "bool"}
+    #: Tables whose string values, at any depth, are templates.
+    TABLE_FIELDS: ClassVar[tuple[str, ...]] = ()
 
     @property
     def upstream(self) -> tuple[str, ...]:
         return tuple(edge.source for edge in self.edges)
 
+    @property
+    def may_be_critical(self) -> bool:
+        """True unless the node is certainly not critical: a templated flag may render to true."""
+        return self.critical is not False
+
+    def templates(self) -> Iterator[tuple[str, str]]:
+        """(field path, text) of every string a run renders, tables walked key by key."""
+        for name in (*self.TEXT_FIELDS, *self.TYPED_FIELDS):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                yield name, value
+        for name in self.TABLE_FIELDS:
+            yield from strings_of(getattr(self, name), name)
+
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "id": self.id,
-            "type": self.type,
-            "line": self.line,
-            "name": self.name,
-            "description": self.description,
-            "critical": self.critical,
-            "skip": self.skip,
-            "prompt_before": self.prompt_before,
-            "prompt_after": self.prompt_after,
-            "edges": [edge.to_json() for edge in self.edges],
-            "when": self.when,
-            "trigger": self.trigger.to_json() if self.trigger else None,
-        }
-        if self.type == "Command":
-            data |= {
-                "command_name": self.command_name,
-                "timeout": self.timeout,
-                "interactive": self.interactive,
-            }
-        elif self.type == "Function":
-            data |= {
-                "plugin": self.plugin,
-                "function": self.function,
-                "function_params": self.function_params,
-                "plugin_config": self.plugin_config,
-            }
+        data = {"type": self.type}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if item.name == "edges":
+                value = [edge.to_json() for edge in value]
+            elif item.name == "trigger":
+                value = value.to_json() if value is not None else None
+            data[item.name] = value
         return data
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Node:
-        fields = dict(data)
-        fields["edges"] = tuple(Edge.from_json(edge) for edge in data["edges"])
-        fields["trigger"] = Trigger.from_json(data["trigger"]) if data["trigger"] else None
-        return cls(**fields)
+
+@dataclass(frozen=True)
+class ManualNode(NodeBase):
+    """The operator does the work; `prompt_after` is the approval question."""
+
+    type: ClassVar[str] = "Manual"
+
+
+@dataclass(frozen=True)
+class CommandNode(NodeBase):
+    command_name: str = ""
+    #: Seconds, or the text of a template that gives them.
+    timeout: int | str | None = None
+    interactive: bool = False
+
+    type: ClassVar[str] = "Command"
+    TEXT_FIELDS: ClassVar[tuple[str, ...]] = (*NodeBase.TEXT_FIELDS, "command_name")
+    TYPED_FIELDS: ClassVar[dict[str, str]] = {"timeout": "int", **NodeBase.TYPED_FIELDS}
+
+
+@dataclass(frozen=True)
+class FunctionNode(NodeBase):
+    plugin: str = ""
+    function: str = ""
+    function_params: dict[str, Any] = field(default_factory=dict)
+    plugin_config: dict[str, Any] = field(default_factory=dict)
+
+    type: ClassVar[str] = "Function"
+    TABLE_FIELDS: ClassVar[tuple[str, ...]] = ("function_params", "plugin_config")
+
+
+Node = ManualNode | CommandNode | FunctionNode
+NODE_CLASSES: dict[str, type[ManualNode | CommandNode | FunctionNode]] = {
+    cls.type: cls for cls in (ManualNode, CommandNode, FunctionNode)
+}
+NODE_TYPES = tuple(NODE_CLASSES)
+
+
+def node_from_json(data: dict[str, Any]) -> Node:
+    values = dict(data)
+    cls = NODE_CLASSES[values.pop("type")]
+    values["edges"] = tuple(Edge.from_json(edge) for edge in data["edges"])
+    values["trigger"] = Trigger.from_json(data["trigger"]) if data["trigger"] else None
+    return cls(**values)
+
+
+def strings_of(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """(path, text) of every string inside nested tables and arrays, in document order."""
+    pending = [(path, value)]
+    while pending:
+        where, item = pending.pop()
+        if isinstance(item, str):
+            yield where, item
+        elif isinstance(item, dict):
+            pending.extend((f"{where}.{key}", sub) for key, sub in reversed(item.items()))
+        elif isinstance(item, list):
+            pending.extend((f"{where}[{i}]", sub) for i, sub in reversed(list(enumerate(item))))
 
 
 @dataclass(frozen=True)
@@ -227,7 +319,7 @@ class Program:
             source_sha256=data["source"]["sha256"],
             runbook=Runbook.from_json(data["runbook"]),
             variables=tuple(VariableDef.from_json(v) for v in data["variables"]),
-            nodes=tuple(Node.from_json(n) for n in data["nodes"]),
+            nodes=tuple(node_from_json(n) for n in data["nodes"]),
             order=tuple(data["order"]),
             machine=data["machine"],
         )

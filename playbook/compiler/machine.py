@@ -1,40 +1,72 @@
-"""The state machines the runtime builds with `transitions`, in their plain-dict form.
+"""The state machines of a run, in `transitions`' plain-dict form, carried in the IR.
 
-One machine per node attempt history and one per run. Carried in the IR so the runtime and
-the diagrams read the same definition.
+They are the rules, not a picture of them: the runtime builds its `transitions` machines from
+this section and asks them what may happen. A transition whose `conditions` (all must hold) or
+`unless` (none may hold) name a rule is only possible while the rule says so; the runtime
+supplies the rules under these names (`playbook/runtime/rules.py`). Where several transitions
+share a trigger, the first possible one is taken. Diagrams and golden files show the same
+definition the interpreter runs.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from playbook.compiler.ir import NodeState, RunStatus
+
+PENDING, RUNNING, OK, FAILED, SKIPPED, INTERRUPTED = (state.value for state in NodeState)
+
 NODE_MACHINE: dict[str, Any] = {
-    "initial": "pending",
-    "states": ["pending", "running", "ok", "failed", "skipped", "interrupted"],
-    "terminal": ["ok", "failed", "skipped"],
+    "initial": PENDING,
+    "states": [state.value for state in NodeState],
     "transitions": [
-        {"trigger": "start", "source": "pending", "dest": "running"},
-        {"trigger": "succeed", "source": "running", "dest": "ok"},
-        {"trigger": "fail", "source": "running", "dest": "failed"},
-        {"trigger": "retry", "source": "failed", "dest": "running"},
-        {"trigger": "skip", "source": "pending", "dest": "skipped"},
-        # A condition or template that cannot be evaluated fails the node without running it.
-        {"trigger": "reject", "source": "pending", "dest": "failed"},
-        {"trigger": "interrupt", "source": "running", "dest": "interrupted"},
+        # A ready node whose condition holds starts its first attempt; one whose condition is
+        # false, or that says skip = true, is skipped; one whose condition or template cannot
+        # be evaluated fails closed, without an attempt.
+        {"trigger": "start", "source": PENDING, "dest": RUNNING},
+        {"trigger": "skip", "source": PENDING, "dest": SKIPPED},
+        {"trigger": "reject", "source": PENDING, "dest": FAILED},
+        {"trigger": "succeed", "source": RUNNING, "dest": OK},
+        {"trigger": "fail", "source": RUNNING, "dest": FAILED},
+        {"trigger": "interrupt", "source": RUNNING, "dest": INTERRUPTED},
+        # The operator's answers to a failure, each offered only while its rules allow it.
+        # Retry: attempts are left in this session and the failure came from an attempt.
+        {"trigger": "retry", "source": FAILED, "dest": RUNNING, "conditions": ["retryable"]},
+        # Skip: the failure stands (has_failed stays true) and the run goes on past it.
+        {"trigger": "skip", "source": FAILED, "dest": None, "unless": ["critical"]},
+        # Abort: the run stops, resumable.
+        {"trigger": "abort", "source": FAILED, "dest": None},
+        # A critical node that can no longer be retried ends the run NOK, without a question.
+        {
+            "trigger": "give_up",
+            "source": FAILED,
+            "dest": None,
+            "conditions": ["critical"],
+            "unless": ["retryable"],
+        },
         # A resumed run re-runs what did not complete.
-        {"trigger": "reset", "source": ["failed", "interrupted", "running"], "dest": "pending"},
+        {"trigger": "reset", "source": [FAILED, INTERRUPTED], "dest": PENDING},
     ],
 }
 
 RUN_MACHINE: dict[str, Any] = {
-    "initial": "RUNNING",
-    "states": ["RUNNING", "OK", "NOK", "ABORTED"],
-    "terminal": ["OK", "NOK"],
+    "initial": RunStatus.RUNNING.value,
+    "states": [status.value for status in RunStatus],
     "transitions": [
-        {"trigger": "complete", "source": "RUNNING", "dest": "OK"},
-        {"trigger": "fail", "source": "RUNNING", "dest": "NOK"},
-        {"trigger": "abort", "source": "RUNNING", "dest": "ABORTED"},
-        {"trigger": "resume", "source": "ABORTED", "dest": "RUNNING"},
+        # Every node settled: OK only when none ended failed.
+        {
+            "trigger": "finish",
+            "source": RunStatus.RUNNING.value,
+            "dest": RunStatus.OK.value,
+            "unless": ["any_failed"],
+        },
+        {"trigger": "finish", "source": RunStatus.RUNNING.value, "dest": RunStatus.NOK.value},
+        # A critical node gave up: the run ends at once.
+        {"trigger": "fail", "source": RunStatus.RUNNING.value, "dest": RunStatus.NOK.value},
+        # Abort, CTRL-C, SIGTERM or closed input: resumable.
+        {"trigger": "abort", "source": RunStatus.RUNNING.value, "dest": RunStatus.ABORTED.value},
+        # Only an aborted run resumes.
+        {"trigger": "resume", "source": RunStatus.ABORTED.value, "dest": RunStatus.RUNNING.value},
     ],
 }
 

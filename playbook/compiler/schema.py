@@ -11,7 +11,14 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from playbook.compiler.ir import DEFAULT_PROMPT_AFTER, NODE_TYPES, Node, Runbook, VariableDef
+from playbook.compiler.ir import (
+    DEFAULT_PROMPT_AFTER,
+    NODE_CLASSES,
+    NODE_TYPES,
+    Node,
+    Runbook,
+    VariableDef,
+)
 from playbook.compiler.source import Source
 from playbook.conversion import TYPE_NAMES, ConversionError, canonical_type, convert, type_of
 from playbook.diagnostics import did_you_mean
@@ -255,11 +262,11 @@ def _check_variable(source: Source, name: str, raw: dict[str, Any]) -> VariableD
     )
     if choices is not None:
         for choice in choices:
-            problem = check_value(variable, choice)
+            problem = variable.problem(choice)
             if problem and "one of" not in problem:
                 fields.error("choices", _value_problem("choice", choice, problem))
     if default is not None:
-        problem = check_value(variable, default)
+        problem = variable.problem(default)
         if problem:
             fields.error("default", _value_problem("default", default, problem))
     return variable
@@ -268,28 +275,6 @@ def _check_variable(source: Source, name: str, raw: dict[str, Any]) -> VariableD
 def _value_problem(what: str, value: Any, problem: str) -> str:
     # Conversion errors quote the value themselves; the other rules state a property of it.
     return f"{what}: {problem}" if problem.startswith("expected") else f"{what} {value!r} {problem}"
-
-
-def check_value(variable: VariableDef, value: Any) -> str | None:
-    """Why `value` is not acceptable for `variable` (already of the right type or text), or None.
-
-    Shared with the runtime, which checks values bound from the command line, files, the
-    environment and prompts against the same definition.
-    """
-    try:
-        converted = convert(value, variable.type)
-    except ConversionError as error:
-        return str(error)
-    if variable.choices is not None and converted not in variable.choices:
-        return "is not one of " + ", ".join(repr(c) for c in variable.choices)
-    if variable.type in ("int", "float"):
-        if variable.min is not None and converted < variable.min:
-            return f"is below the minimum {variable.min}"
-        if variable.max is not None and converted > variable.max:
-            return f"is above the maximum {variable.max}"
-    if variable.pattern is not None and not re.fullmatch(variable.pattern, str(converted)):
-        return f"does not match the pattern {variable.pattern!r}"
-    return None
 
 
 def check_nodes(source: Source) -> list[Node]:
@@ -374,9 +359,8 @@ def _check_node(source: Source, node_id: str, raw: dict[str, Any]) -> Node | Non
         extra = _command_fields(fields)
     elif node_type == "Function":
         extra = _function_fields(fields)
-    return Node(
+    return NODE_CLASSES[node_type](
         id=node_id,
-        type=node_type,
         line=source.table_line(node_id),
         name=fields.text("name", node_id) or node_id,
         description=fields.text("description") or "",

@@ -8,43 +8,15 @@ from __future__ import annotations
 
 import keyword
 import re
-from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from jinja2 import TemplateSyntaxError, meta
 from jinja2.exceptions import TemplateAssertionError
 
-from playbook.compiler.ir import Node, Runbook, VariableDef
+from playbook.compiler.ir import Node, Runbook, VariableDef, strings_of
 from playbook.compiler.source import Source
 from playbook.diagnostics import did_you_mean
 from playbook.templating import TEMPLATE_MARKERS, is_template, make_environment
-
-NODE_TEXT_FIELDS = ("name", "description", "prompt_before", "prompt_after", "command_name")
-NODE_TYPED_FIELDS = ("timeout", "critical", "skip")
-NODE_TABLE_FIELDS = ("function_params", "plugin_config")
-
-
-def templated_fields(node: Node) -> Iterator[tuple[str, str]]:
-    """(field, template) for every string field of a node that a run renders."""
-    for field in (*NODE_TEXT_FIELDS, *NODE_TYPED_FIELDS):
-        value = getattr(node, field)
-        if isinstance(value, str):
-            yield field, value
-    for field in NODE_TABLE_FIELDS:
-        for key_path, value in _strings(getattr(node, field), field):
-            yield key_path, value
-
-
-def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
-    pending = [(path, value)]
-    while pending:
-        where, item = pending.pop()
-        if isinstance(item, str):
-            yield where, item
-        elif isinstance(item, dict):
-            pending.extend((f"{where}.{key}", sub) for key, sub in reversed(item.items()))
-        elif isinstance(item, list):
-            pending.extend((f"{where}[{i}]", sub) for i, sub in reversed(list(enumerate(item))))
 
 
 def check_templates(
@@ -54,10 +26,10 @@ def check_templates(
     for field in ("title", "description"):
         checker.check(getattr(runbook, field), ("runbook",), field, f"[runbook] {field}")
     for plugin, config in runbook.plugin_config.items():
-        for where, text in _strings(config, plugin):
+        for where, text in strings_of(config, plugin):
             checker.check(text, ("runbook", "plugin_config"), plugin, f"plugin_config.{where}")
     for node in nodes:
-        for field, text in templated_fields(node):
+        for field, text in node.templates():
             checker.check(
                 text,
                 (node.id,),

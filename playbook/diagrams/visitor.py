@@ -51,7 +51,7 @@ class NodeView:
             id=node.id,
             type=node.type,
             lines=tuple(_label_lines(node)),
-            critical=node.critical is not False,
+            critical=node.may_be_critical,
             conditional=node.trigger is not None,
         )
 

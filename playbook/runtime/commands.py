@@ -12,6 +12,7 @@ import os
 import selectors
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -77,7 +78,9 @@ class CommandResult:
     stdout: str
     stderr: str
     duration_s: float
-    timed_out: bool
+    timed_out: bool = False
+    #: The run stopped while the command ran; its process group was interrupted.
+    interrupted: bool = False
 
 
 class _Stream:
@@ -120,12 +123,17 @@ def run_command(
     command: str,
     *,
     timeout: float | None,
-    env: Mapping[str, str],
+    env: Mapping[bytes, bytes],
     write: Writer,
     redact: Callable[[str], str],
     interactive: bool = False,
+    cancelled: threading.Event | None = None,
 ) -> CommandResult:
-    """Run `command` with /bin/sh; KeyboardInterrupt is passed on to the command, then re-raised."""
+    """Run `command` with /bin/sh until it exits, times out, or `cancelled` is set.
+
+    `env` is given encoded, so a run encodes its environment once rather than at every spawn.
+    KeyboardInterrupt is passed on to the command's process group, then re-raised.
+    """
     started = time.monotonic()
     if interactive:
         return _run_attached(command, timeout, env, started)
@@ -134,7 +142,7 @@ def run_command(
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=dict(env),
+        env=env,
         start_new_session=True,
     )
     assert process.stdout is not None and process.stderr is not None
@@ -143,9 +151,8 @@ def run_command(
         process.stderr.fileno(): _Stream("stderr", redact, write),
     }
     deadline = started + timeout if timeout else None
-    timed_out = False
     try:
-        timed_out = _pump(process, streams, [process.stdout, process.stderr], deadline)
+        ending = _pump(process, streams, [process.stdout, process.stderr], deadline, cancelled)
     except BaseException:
         _stop_group(process, signal.SIGINT)
         raise
@@ -155,11 +162,12 @@ def run_command(
     exit_code = process.wait()
     out, err = streams.values()
     return CommandResult(
-        exit_code=None if timed_out else exit_code,
+        exit_code=exit_code if ending == "exited" else None,
         stdout=out.captured.text(),
         stderr=err.captured.text(),
         duration_s=time.monotonic() - started,
-        timed_out=timed_out,
+        timed_out=ending == "timed out",
+        interrupted=ending == "cancelled",
     )
 
 
@@ -168,8 +176,9 @@ def _pump(
     streams: dict[int, _Stream],
     pipes: list[IO[bytes]],
     deadline: float | None,
-) -> bool:
-    """Move output until both pipes close; True when the deadline killed the command."""
+    cancelled: threading.Event | None,
+) -> str:
+    """Move output until both pipes close: "exited", or "timed out" / "cancelled" once killed."""
     selector = selectors.DefaultSelector()
     for pipe in pipes:
         selector.register(pipe, selectors.EVENT_READ)
@@ -180,7 +189,10 @@ def _pump(
             now = time.monotonic()
             if deadline is not None and now >= deadline:
                 _stop_group(process, signal.SIGTERM)
-                return True
+                return "timed out"
+            if cancelled is not None and cancelled.is_set():
+                _stop_group(process, signal.SIGINT)
+                return "cancelled"
             if exited_at is None and process.poll() is not None:
                 exited_at = now
             if exited_at is not None and now - exited_at > DRAIN_GRACE_S:
@@ -198,7 +210,7 @@ def _pump(
         selector.close()
         for stream in streams.values():
             stream.feed(b"")
-    return False
+    return "exited"
 
 
 def _stop_group(process: subprocess.Popen[bytes], first: signal.Signals) -> None:
@@ -215,10 +227,10 @@ def _stop_group(process: subprocess.Popen[bytes], first: signal.Signals) -> None
 
 
 def _run_attached(
-    command: str, timeout: float | None, env: Mapping[str, str], started: float
+    command: str, timeout: float | None, env: Mapping[bytes, bytes], started: float
 ) -> CommandResult:
     """An interactive command owns the terminal: nothing is captured, CTRL-C reaches it directly."""
-    process = subprocess.Popen(["/bin/sh", "-c", command], env=dict(env))
+    process = subprocess.Popen(["/bin/sh", "-c", command], env=env)
     timed_out = False
     try:
         exit_code: int | None = process.wait(timeout=timeout)
@@ -233,4 +245,4 @@ def _run_attached(
     except BaseException:
         process.wait()
         raise
-    return CommandResult(exit_code, "", "", time.monotonic() - started, timed_out)
+    return CommandResult(exit_code, "", "", time.monotonic() - started, timed_out=timed_out)

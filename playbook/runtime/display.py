@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from rich.color import ColorSystem
@@ -16,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.theme import Theme
 
+from playbook.compiler.ir import NodeState, RunStatus
 from playbook.conversion import convert
 from playbook.settings import UiSettings
 
@@ -24,34 +27,34 @@ BAR_WIDTH = 20
 FULL_SUMMARY_LIMIT = 50
 
 STATUS_STYLES = {
-    "ok": "green",
-    "failed": "red",
-    "skipped": "yellow",
-    "pending": "dim",
-    "interrupted": "magenta",
-    "running": "cyan",
-    "OK": "bold green",
-    "NOK": "bold red",
-    "ABORTED": "bold magenta",
-    "RUNNING": "bold cyan",
+    NodeState.OK: "green",
+    NodeState.FAILED: "red",
+    NodeState.SKIPPED: "yellow",
+    NodeState.PENDING: "dim",
+    NodeState.INTERRUPTED: "magenta",
+    NodeState.RUNNING: "cyan",
+    RunStatus.OK: "bold green",
+    RunStatus.NOK: "bold red",
+    RunStatus.ABORTED: "bold magenta",
+    RunStatus.RUNNING: "bold cyan",
 }
 #: `ui.color_theme` light and dark: the styles above that are hard to read on that background.
 BACKGROUND_STYLES = {
     "light": {
-        "ok": "green4",
-        "skipped": "dark_orange3",
-        "running": "dark_cyan",
-        "OK": "bold green4",
-        "RUNNING": "bold dark_cyan",
+        NodeState.OK: "green4",
+        NodeState.SKIPPED: "dark_orange3",
+        NodeState.RUNNING: "dark_cyan",
+        RunStatus.OK: "bold green4",
+        RunStatus.RUNNING: "bold dark_cyan",
         "bar.remaining": "grey70",
     },
     "dark": {
-        "ok": "bright_green",
-        "failed": "bright_red",
-        "skipped": "bright_yellow",
-        "pending": "grey62",
-        "interrupted": "bright_magenta",
-        "running": "bright_cyan",
+        NodeState.OK: "bright_green",
+        NodeState.FAILED: "bright_red",
+        NodeState.SKIPPED: "bright_yellow",
+        NodeState.PENDING: "grey62",
+        NodeState.INTERRUPTED: "bright_magenta",
+        NodeState.RUNNING: "bright_cyan",
         "bar.remaining": "grey35",
     },
 }
@@ -81,13 +84,30 @@ _COLOR_SYSTEMS = {
 
 
 class Display:
-    def __init__(self, console: Console, total: int, ui: UiSettings | None = None) -> None:
+    """Writes for the operator; safe to call from the workers that run attempts in parallel.
+
+    With `attribute_output` (several attempts at a time) each line of a command's output starts
+    with its node id. While a question waits for its answer (`hold`), the output of attempts
+    running in the background is kept back, then shown after the answer.
+    """
+
+    def __init__(
+        self,
+        console: Console,
+        total: int,
+        ui: UiSettings | None = None,
+        attribute_output: bool = False,
+    ) -> None:
         self.console = console
         self.total = total
         self.ui = ui or UiSettings()
+        self.attribute_output = attribute_output
         self.done = 0
         self.color_system = _COLOR_SYSTEMS.get(console.color_system or "")
         self.styles: dict[str, Style] = {}
+        self._lock = threading.RLock()
+        self._held: list[tuple[str, str]] | None = None
+        self._open_lines: set[tuple[str, str]] = set()
 
     def line(self, *parts: tuple[str, str]) -> None:
         """Write one line of styled parts straight to the terminal.
@@ -102,8 +122,22 @@ class Display:
                     self.styles[style] = self.console.get_style(style)
                 text = self.styles[style].render(text, color_system=self.color_system)
             rendered.append(text)
-        self.console.file.write("".join(rendered) + "\n")
-        self.console.file.flush()
+        with self._lock:
+            self.console.file.write("".join(rendered) + "\n")
+            self.console.file.flush()
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Keep background output back while the operator reads and answers a question."""
+        with self._lock:
+            self._held = []
+        try:
+            yield
+        finally:
+            with self._lock:
+                held, self._held = self._held or [], None
+                for stream, text in held:
+                    self._write(stream, text)
 
     def run_started(
         self, run_id: int, title: str, description: str, variables: Mapping[str, Any], resumed: bool
@@ -159,16 +193,42 @@ class Display:
         if self.ui.compact_output and not manual:
             return
         if text.strip():
-            self.console.print(Markdown(text.strip()))
+            with self._lock:
+                self.console.print(Markdown(text.strip()))
 
-    def output(self, stream: str, text: str) -> None:
+    def output(self, node_id: str, stream: str, text: str) -> None:
+        """Live output of a node's command."""
+        with self._lock:
+            if self.attribute_output:
+                text = self._attributed(node_id, stream, text)
+            if self._held is not None:
+                self._held.append((stream, text))
+            else:
+                self._write(stream, text)
+
+    def _attributed(self, node_id: str, stream: str, text: str) -> str:
+        """`text` with `[node_id] ` at the start of each of its lines."""
+        key = (node_id, stream)
+        parts = []
+        for piece in text.splitlines(keepends=True):
+            if key not in self._open_lines:
+                parts.append(f"[{node_id}] ")
+            parts.append(piece)
+            if piece.endswith("\n"):
+                self._open_lines.discard(key)
+            else:
+                self._open_lines.add(key)
+        return "".join(parts)
+
+    def _write(self, stream: str, text: str) -> None:
         target = sys.stdout if stream == "stdout" else sys.stderr
         self.console.file.flush()
         target.write(text)
         target.flush()
 
     def note(self, text: str, style: str = "dim") -> None:
-        self.console.print(Text(text, style=style))
+        with self._lock:
+            self.console.print(Text(text, style=style))
 
     def outcome(self, status: str, detail: str) -> None:
         self.line(self._timestamp(), (status, status_style(status)), (f"  {detail}", ""))
@@ -180,7 +240,7 @@ class Display:
         shown = rows
         title = f"Run {run_id}"
         if len(rows) > FULL_SUMMARY_LIMIT:
-            shown = [row for row in rows if row[1] != "ok"]
+            shown = [row for row in rows if row[1] != NodeState.OK]
             title += ": " + ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
         table = Table(title=title, title_justify="left")
         for column in ("node", "status", "attempts", "duration", "decision"):

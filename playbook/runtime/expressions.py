@@ -10,9 +10,28 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from playbook.compiler import ast
+from playbook.compiler.ir import NodeState
 
 #: Answers has_succeeded / has_failed / has_run / is_skipped for a node id.
 OutcomeLookup = Callable[[str, str], bool]
+
+
+def node_outcomes(states: Mapping[str, NodeState], attempts: Mapping[str, int]) -> OutcomeLookup:
+    """The condition functions answered from a run's node states and attempt counts."""
+
+    def outcome(function: str, node_id: str) -> bool:
+        if function == "has_run":
+            return attempts[node_id] > 0
+        return states[node_id] is _FUNCTION_STATES[function]
+
+    return outcome
+
+
+_FUNCTION_STATES = {
+    "has_succeeded": NodeState.OK,
+    "has_failed": NodeState.FAILED,
+    "is_skipped": NodeState.SKIPPED,
+}
 
 
 class ConditionError(Exception):

@@ -8,10 +8,13 @@ than the run's `execution.interactive_timeout`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import sys
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import TextIO
 
 from rich.console import Console
@@ -62,12 +65,23 @@ def _wait_readable(descriptor: int, deadline: float | None) -> None:
 
 
 class Prompter:
-    """Asks the operator; `timeout` (seconds, 0 = none) bounds the wait for each answer."""
+    """Asks the operator; `timeout` (seconds, 0 = none) bounds the wait for each answer.
 
-    def __init__(self, console: Console, stream: TextIO | None = None, timeout: float = 0) -> None:
+    `hold` is entered while a question waits for its answer, so that output of work running in
+    the background does not land in the middle of it.
+    """
+
+    def __init__(
+        self,
+        console: Console,
+        stream: TextIO | None = None,
+        timeout: float = 0,
+        hold: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext,
+    ) -> None:
         self.console = console
         self.stream = stream if stream is not None else sys.stdin
         self.timeout = timeout
+        self.hold = hold
 
     def _read(self, question: str) -> str:
         self.console.print(question, end=" ", markup=False, highlight=False)
@@ -95,16 +109,17 @@ class Prompter:
             f"[{key}]{word[1:]}" if word.startswith(key) else word for key, word in options.items()
         )
         invalid = 0
-        while True:
-            answer = self._read(f"{question} {menu}:")
-            if answer in accepted:
-                return accepted[answer]
-            invalid += 1
-            self.console.print(
-                f"Please answer one of: {', '.join(options.values())}.", markup=False
-            )
-            if invalid >= MAX_INVALID_ANSWERS and not self.stream.isatty():
-                raise InputClosed(f"no valid answer to {question!r} after {invalid} tries")
+        with self.hold():
+            while True:
+                answer = self._read(f"{question} {menu}:")
+                if answer in accepted:
+                    return accepted[answer]
+                invalid += 1
+                self.console.print(
+                    f"Please answer one of: {', '.join(options.values())}.", markup=False
+                )
+                if invalid >= MAX_INVALID_ANSWERS and not self.stream.isatty():
+                    raise InputClosed(f"no valid answer to {question!r} after {invalid} tries")
 
     def confirm(self, question: str) -> bool:
         return self.choose(question, {"y": "yes", "n": "no"}) == "y"

@@ -9,33 +9,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from jinja2 import Template
 
 from playbook.compiler.ir import Node, Program, Runbook
-from playbook.compiler.templates import NODE_TABLE_FIELDS, NODE_TEXT_FIELDS
 from playbook.conversion import ConversionError, convert
 from playbook.diagnostics import Diagnostic, PlaybookError
 from playbook.templating import is_template, make_environment
-
-
-@dataclass(frozen=True)
-class RenderedNode:
-    """A node's fields as this run uses them; `function_params` values are still text."""
-
-    id: str
-    name: str
-    description: str
-    prompt_before: str
-    prompt_after: str
-    command_name: str | None
-    timeout: int | None
-    critical: bool
-    skip: bool
-    function_params: dict[str, Any]
-    plugin_config: dict[str, Any]
 
 
 class _RenderError(Exception):
@@ -56,7 +38,7 @@ class Renderer:
         # so rendered text converts back with the specification's rules.
         self.environment.finalize = _as_text
         self.templates: dict[str, Template] = {}
-        self.rendered: dict[str, RenderedNode] = {}
+        self.rendered: dict[str, Node] = {}
 
     def text(self, text: str) -> str:
         if not is_template(text):
@@ -88,35 +70,32 @@ class Renderer:
             raise PlaybookError([Diagnostic(f"[runbook] {problem}") for problem in problems])
         return rendered
 
-    def node(self, node: Node) -> RenderedNode:
-        """Every templated field of `node`, all problems reported together."""
+    def node(self, node: Node) -> Node:
+        """`node` with every template rendered and typed fields converted (the same node type).
+
+        All of a node's problems are reported together.
+        """
         if node.id not in self.rendered:
             self.rendered[node.id] = self._render_node(node)
         return self.rendered[node.id]
 
-    def _render_node(self, node: Node) -> RenderedNode:
+    def _render_node(self, node: Node) -> Node:
         problems: list[str] = []
         fields: dict[str, Any] = {}
-        for name in NODE_TEXT_FIELDS:
+        for name in node.TEXT_FIELDS:
             fields[name] = self._field(getattr(node, name), name, problems)
-        for name in NODE_TABLE_FIELDS:
+        for name, type_name in node.TYPED_FIELDS.items():
+            fields[name] = self._typed(getattr(node, name), name, type_name, problems)
+        for name in node.TABLE_FIELDS:
             fields[name] = self._nested(getattr(node, name), name, problems)
-        timeout = self._typed(node.timeout, "timeout", "int", problems)
+        timeout = fields.get("timeout")
         if isinstance(timeout, int) and timeout <= 0:
             problems.append(f"field 'timeout' must be a positive number of seconds, got {timeout}")
-        critical = self._typed(node.critical, "critical", "bool", problems)
-        skip = self._typed(node.skip, "skip", "bool", problems)
-        if critical is True and skip is True:
+        if fields["critical"] is True and fields["skip"] is True:
             problems.append("field 'skip': a critical node cannot be skipped")
         if problems:
             raise PlaybookError([Diagnostic(f"node {node.id!r} {problem}") for problem in problems])
-        return RenderedNode(
-            id=node.id,
-            timeout=timeout,
-            critical=bool(critical),
-            skip=bool(skip),
-            **fields,
-        )
+        return replace(node, **fields)
 
     def _field(self, value: Any, name: str, problems: list[str]) -> Any:
         if not isinstance(value, str):
@@ -152,7 +131,7 @@ def render_runbook(runbook: Runbook, values: Mapping[str, Any]) -> tuple[str, st
     return Renderer(values).runbook(runbook)
 
 
-def render_node(node: Node, values: Mapping[str, Any]) -> RenderedNode:
+def render_node(node: Node, values: Mapping[str, Any]) -> Node:
     return Renderer(values).node(node)
 
 

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from playbook.compiler.ir import NodeState, RunStatus
 from playbook.diagnostics import PlaybookError
+from playbook.runtime.outcome import AttemptOutcome
 
 #: "PLBK": marks a database as Playbook's in the SQLite header (PRAGMA application_id).
 APPLICATION_ID = 0x504C424B
@@ -107,19 +109,6 @@ class NodeRecord:
     attempts: int
 
 
-@dataclass(frozen=True)
-class AttemptOutcome:
-    """What one attempt produced, written when it ends."""
-
-    status: str
-    exit_code: int | None = None
-    stdout: str | None = None
-    stderr: str | None = None
-    result: str | None = None
-    exception: str | None = None
-    duration_s: float | None = None
-
-
 class Store:
     def __init__(self, path: Path, timeout: float = 30) -> None:
         self.path = path.expanduser()
@@ -195,7 +184,7 @@ class Store:
                 "INSERT INTO node_states (run_id, node_id, state) VALUES (?, ?, 'pending')",
                 [(run_id, node_id) for node_id in node_ids],
             )
-            _event(db, run_id, None, "create", "none", "RUNNING", operator, None, stamp)
+            _event(db, run_id, None, "create", "none", RunStatus.RUNNING, operator, None, stamp)
         return run_id
 
     def set_run_status(
@@ -209,7 +198,7 @@ class Store:
         variables: dict[str, Any] | None = None,
     ) -> None:
         stamp = now()
-        finished = stamp if dest in ("OK", "NOK", "ABORTED") else None
+        finished = None if dest == RunStatus.RUNNING else stamp
         with self.transaction() as db:
             db.execute(
                 "UPDATE runs SET status = ?, finished_at = ? WHERE id = ?",
@@ -305,15 +294,29 @@ class Store:
         decision: str | None = None,
         reason: str | None = None,
     ) -> None:
-        """A node's transition, with the attempt row it starts or ends, in one transaction."""
+        """A node's transition, in one transaction with what it changes: the operator's
+        `decision` on the latest attempt, and the attempt row it starts or ends."""
         stamp = now()
         with self.transaction() as db:
-            db.execute(
-                "UPDATE node_states SET state = ?, decision = ?, reason = ?"
-                " WHERE run_id = ? AND node_id = ?",
-                (dest, decision, reason, run_id, node_id),
-            )
-            if attempt is not None and dest == "running":
+            if source == dest:
+                # An answer to a failure: the failure and its reason stand.
+                db.execute(
+                    "UPDATE node_states SET decision = ? WHERE run_id = ? AND node_id = ?",
+                    (decision, run_id, node_id),
+                )
+            else:
+                db.execute(
+                    "UPDATE node_states SET state = ?, decision = ?, reason = ?"
+                    " WHERE run_id = ? AND node_id = ?",
+                    (dest, decision, reason, run_id, node_id),
+                )
+            if decision is not None:
+                db.execute(
+                    "UPDATE attempts SET decision = ? WHERE run_id = ? AND node_id = ? AND attempt ="
+                    " (SELECT MAX(attempt) FROM attempts WHERE run_id = ? AND node_id = ?)",
+                    (decision, run_id, node_id, run_id, node_id),
+                )
+            if attempt is not None and dest == NodeState.RUNNING:
                 db.execute(
                     "INSERT INTO attempts (run_id, node_id, attempt, status, started_at)"
                     " VALUES (?, ?, ?, 'running', ?)",
@@ -338,23 +341,7 @@ class Store:
                         attempt,
                     ),
                 )
-            _event(db, run_id, node_id, trigger, source, dest, operator, reason, stamp)
-
-    def record_decision(
-        self, run_id: int, node_id: str, attempt: int, decision: str, operator: str
-    ) -> None:
-        """The operator's answer to a failure: retry, skip or abort."""
-        stamp = now()
-        with self.transaction() as db:
-            db.execute(
-                "UPDATE attempts SET decision = ? WHERE run_id = ? AND node_id = ? AND attempt = ?",
-                (decision, run_id, node_id, attempt),
-            )
-            db.execute(
-                "UPDATE node_states SET decision = ? WHERE run_id = ? AND node_id = ?",
-                (decision, run_id, node_id),
-            )
-            _event(db, run_id, node_id, "decide", "failed", "failed", operator, decision, stamp)
+            _event(db, run_id, node_id, trigger, source, dest, operator, reason or decision, stamp)
 
     def events(self, run_id: int) -> list[dict[str, Any]]:
         cursor = self.connection.execute(

@@ -2,7 +2,7 @@
 
 Highest priority first: `--var`, `--vars-file`, `--vars-env`, the values of the run being
 resumed, interactive prompts (required variables only), then defaults. Each value is converted
-and checked with the compiler's own rule set (`check_value`), so a value means the same thing
+and checked with the variable's own rule set (`VariableDef.problem`), so a value means the same thing
 whichever source gave it. Secret values are only in `BoundVariables.values`, for rendering.
 """
 
@@ -21,7 +21,6 @@ import click
 import tomli
 
 from playbook.compiler.ir import Program, VariableDef
-from playbook.compiler.schema import check_value
 from playbook.conversion import convert
 from playbook.diagnostics import Diagnostic, PlaybookError, did_you_mean
 from playbook.runtime.prompts import read_line
@@ -220,7 +219,7 @@ def _about(variable: VariableDef, with_type: bool = True) -> str:
 
 def _accept(variable: VariableDef, value: Any, origin: str) -> tuple[Any, Diagnostic | None]:
     """The value converted to the variable's type, or a diagnostic naming variable and source."""
-    problem = check_value(variable, value)
+    problem = variable.problem(value)
     if problem is None:
         return convert(value, variable.type), None
     # Conversion errors quote the value themselves; the other rules state a property of it.

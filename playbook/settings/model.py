@@ -53,7 +53,16 @@ class ExecutionSettings:
         " no answer aborts the run, which can be resumed",
         minimum=0,
     )
-    parallel_execution: bool = setting(False, "not supported yet: nodes run one at a time")
+    parallel_execution: bool = setting(
+        False, "run independent Command and Function nodes at the same time"
+    )
+    max_parallel: int = setting(
+        4, "with parallel_execution, how many nodes may run at the same time", minimum=1
+    )
+
+    def parallel(self) -> int:
+        """How many attempts may run at once when `--parallel` does not say."""
+        return self.max_parallel if self.parallel_execution else 1
 
 
 @dataclass(frozen=True)

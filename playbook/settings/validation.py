@@ -80,12 +80,6 @@ def check_value(key: Key, value: Any) -> tuple[Any, str | None, str | None]:
             close = did_you_mean(normalized, key.choices)
             return None, f"{value!r} is not one of {', '.join(key.choices)}", close
         value = normalized
-    if (key.section, key.name) == ("execution", "parallel_execution") and value:
-        return (
-            None,
-            "parallel execution is not supported yet",
-            ("nodes run one at a time; set parallel_execution = false or remove the key"),
-        )
     return value, None, None
 
 

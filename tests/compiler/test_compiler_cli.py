@@ -10,6 +10,7 @@ from click.testing import CliRunner, Result
 from compiler_support import EXAMPLES_DIR, GOLDEN_DIR, INVALID_DIR
 
 from playbook.cli import cli
+from playbook.compiler.ir import IR_VERSION
 
 PIPELINE = EXAMPLES_DIR / "deployment-pipeline.playbook.toml"
 CYCLE = INVALID_DIR / "cycle.playbook.toml"
@@ -125,7 +126,7 @@ def test_compile_prints_warnings_and_still_writes(tmp_path: Path) -> None:
     result = run("compile", WARNING, "--output", output)
     assert result.exit_code == 0
     assert ": warning: " in result.stderr
-    assert json.loads(output.read_text("utf-8"))["ir_version"] == 1
+    assert json.loads(output.read_text("utf-8"))["ir_version"] == IR_VERSION
 
 
 def test_compile_errors_write_nothing(tmp_path: Path) -> None:

@@ -90,7 +90,7 @@ def test_validate_lists_every_problem_of_every_file(machine: Machine) -> None:
 
 
 def test_a_broken_configuration_stops_the_commands_that_use_it(machine: Machine) -> None:
-    machine.write(machine.cwd / "playbook.toml", "[execution]\nparallel_execution = true\n")
+    machine.write(machine.cwd / "playbook.toml", "[execution]\nmax_parallel = 0\n")
     runbook = machine.write(
         machine.cwd / "r.playbook.toml",
         "[runbook]\ntitle='t'\n[a]\ntype='Command'\ncommand_name='true'\n",
@@ -98,7 +98,7 @@ def test_a_broken_configuration_stops_the_commands_that_use_it(machine: Machine)
     for args in (("run", runbook), ("info",)):
         result = machine.cli(*args)
         assert result.returncode == 1
-        assert "parallel execution is not supported yet" in result.stderr
+        assert "execution.max_parallel: must be at least 1, got 0" in result.stderr
     # Commands that need no settings still work.
     assert machine.cli("validate", runbook).returncode == 0
 

@@ -77,9 +77,10 @@ CASES = [
         "for example show_timestamps = true (HH:MM:SS before each step and each outcome)",
     ),
     (
-        "[execution]\nparallel_execution = true\n",
-        "2:22: error: execution.parallel_execution: parallel execution is not supported yet",
-        "nodes run one at a time; set parallel_execution = false or remove the key",
+        "[execution]\nmax_parallel = 0\n",
+        "2:16: error: execution.max_parallel: must be at least 1, got 0",
+        "for example max_parallel = 4 (with parallel_execution, how many nodes may run at the"
+        " same time)",
     ),
     (
         "database = 3\n",

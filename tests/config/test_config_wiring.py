@@ -180,7 +180,7 @@ def test_the_log_file_records_the_run_without_its_secrets(machine: Machine) -> N
     log = machine.home / "logs" / "playbook.log"
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
     messages = [
-        line.split(" playbook.runtime.interpreter: ")[1] for line in log.read_text().splitlines()
+        line.split(" playbook.run: ")[1] for line in log.read_text().splitlines()
     ]
     levels = [line.split()[2] for line in log.read_text().splitlines()]
     error = "python.throw failed: RuntimeError: bad token [REDACTED]"
@@ -190,11 +190,12 @@ def test_the_log_file_records_the_run_without_its_secrets(machine: Machine) -> N
         f"run 1: node 'broken' running → failed (fail: {error})",
         f"run 1: node 'broken' failed (attempt 1): {error}",
         "run 1: " + messages[4].split(": ", 1)[1],
+        "run 1: node 'broken' failed → failed (skip)",
         "run 1: ended NOK: failed nodes: broken",
     ]
     assert messages[0].endswith(": Deploy with [REDACTED]")
     assert messages[4].endswith(" chose skip for node 'broken'")
-    assert levels == ["INFO", "DEBUG", "DEBUG", "WARNING", "INFO", "WARNING"]
+    assert levels == ["INFO", "DEBUG", "DEBUG", "WARNING", "INFO", "DEBUG", "WARNING"]
     assert "hunter2" not in log.read_text() + result.stdout + result.stderr
     assert "WARNING" not in result.stderr  # a log file takes the place of the console log
 

@@ -85,7 +85,7 @@ def test_an_interrupted_run_is_aborted_then_resumed_without_redoing_work(
         ("create", "none", "RUNNING"),
         ("abort", "RUNNING", "ABORTED"),
         ("resume", "ABORTED", "RUNNING"),
-        ("complete", "RUNNING", "OK"),
+        ("finish", "RUNNING", "OK"),
     ]
 
 

@@ -53,17 +53,18 @@ def test_every_transition_is_logged_with_the_operator(ws: Workspace) -> None:
         (None, "create", "none", "RUNNING"),
         ("deploy", "start", "pending", "running"),
         ("deploy", "fail", "running", "failed"),
-        ("deploy", "decide", "failed", "failed"),
         ("deploy", "retry", "failed", "running"),
         ("deploy", "succeed", "running", "ok"),
         ("announce", "start", "pending", "running"),
         ("announce", "succeed", "running", "ok"),
-        (None, "complete", "RUNNING", "OK"),
+        (None, "finish", "RUNNING", "OK"),
     ]
     assert {e["operator"] for e in events} == {OPERATOR}
     assert [e["at"] for e in events] == sorted(e["at"] for e in events)
     assert events[2]["detail"] == "exit code 1"
+    # The operator's answer is the transition out of the failure, with who gave it.
     assert events[3]["detail"] == "retry"
+    assert [a["decision"] for a in ws.attempts(run_id, "deploy")] == ["retry", None]
 
     attempts = ws.attempts(run_id)
     assert [(a["node_id"], a["attempt"], a["status"], a["exit_code"]) for a in attempts] == [

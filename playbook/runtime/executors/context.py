@@ -1,0 +1,31 @@
+"""What an executor may use besides its node: the run's environment, output and services."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from playbook.plugins import PluginRegistry
+from playbook.runtime.prompts import Prompter
+
+#: Shows a node's live output: (node id, "stdout" or "stderr", text).
+Output = Callable[[str, str, str], None]
+
+
+@dataclass
+class Context:
+    run_id: int
+    #: The commands' environment, encoded once per run; each command adds its own node id.
+    environment: Mapping[bytes, bytes]
+    #: Seconds allowed to a Command node without a `timeout` of its own; 0 = no limit.
+    default_timeout: float
+    output: Output
+    redact: Callable[[str], str]
+    prompter: Prompter
+    registry: PluginRegistry
+    #: The rendered `[runbook.plugin_config.NAME]` tables.
+    plugin_configs: Mapping[str, Mapping[str, Any]]
+    #: Set when the run stops: running commands are interrupted.
+    cancelled: threading.Event = field(default_factory=threading.Event)
