@@ -230,8 +230,10 @@ class Display:
         with self._lock:
             self.console.print(Text(text, style=style))
 
-    def outcome(self, status: str, detail: str) -> None:
-        self.line(self._timestamp(), (status, status_style(status)), (f"  {detail}", ""))
+    def outcome(self, status: str, detail: str, node_id: str = "") -> None:
+        """How an attempt ended; several running at once, each line names its node."""
+        node = f"[{node_id}] " if node_id and self.attribute_output else ""
+        self.line(self._timestamp(), (status, status_style(status)), (f"  {node}{detail}", ""))
 
     def summary(
         self, run_id: int, rows: list[tuple[str, str, int, float, str]], status: str

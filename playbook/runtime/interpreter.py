@@ -18,7 +18,7 @@ from playbook.compiler.ir import ManualNode, Node, NodeState, Program, RunStatus
 from playbook.diagnostics import PlaybookError
 from playbook.plugins import PluginRegistry
 from playbook.runtime.display import Display
-from playbook.runtime.executors import Context, execute, needs_operator
+from playbook.runtime.executors import Context, execute, needs_operator, owns_terminal
 from playbook.runtime.expressions import ConditionError, Evaluator, node_outcomes
 from playbook.runtime.journal import Journal
 from playbook.runtime.machine import NodeMachine, RunMachine
@@ -198,7 +198,7 @@ class Interpreter:
         self.attempt_started[node.id] = time.monotonic()
         self.nodes.fire(node.id, trigger, attempt=self.attempts[node.id], **details)
         rendered = self.renderer.node(node)
-        position = self.display.done + 1
+        position = self.display.done + len(self.workers.running) + 1
         self.display.node_started(position, node.type, rendered.name, self.attempts[node.id])
         if rendered.description and node.type != "Command":
             self.display.description(
@@ -207,12 +207,12 @@ class Interpreter:
 
     def _attempt(self, node: Node, rendered: Node) -> None:
         """Ask `prompt_before`, then run the attempt: on this thread when it needs the operator
-        (after the attempts running in the background have ended), otherwise on a worker."""
+        (alone, once the others have ended, when it takes over the terminal), else on a worker."""
         if rendered.prompt_before and not self.prompter.confirm(rendered.prompt_before):
             reason = f"declined: {rendered.prompt_before}"
             self._conclude(node.id, AttemptOutcome(status=NodeState.FAILED, exception=reason))
         elif needs_operator(rendered):
-            while self.workers.running:
+            while owns_terminal(rendered) and self.workers.running:
                 self._conclude(*self.workers.next_done())
             self._conclude(node.id, execute(rendered, self.context))
         else:
@@ -231,11 +231,11 @@ class Interpreter:
         attempt = self.attempts[node_id]
         if outcome.succeeded:
             self.nodes.fire(node_id, "succeed", attempt=attempt, outcome=outcome)
-            self.display.outcome(NodeState.OK, outcome.summary())
+            self.display.outcome(NodeState.OK, outcome.summary(), node_id)
             self._settle(node)
             return
         self.nodes.fire(node_id, "fail", attempt=attempt, outcome=outcome, reason=outcome.exception)
-        self.display.outcome(NodeState.FAILED, outcome.summary())
+        self.display.outcome(NodeState.FAILED, outcome.summary(), node_id)
         self.journal.log(
             logging.WARNING, f"node {node_id!r} failed (attempt {attempt}): {outcome.exception}"
         )

@@ -179,9 +179,7 @@ def test_the_log_file_records_the_run_without_its_secrets(machine: Machine) -> N
     assert result.returncode == 1
     log = machine.home / "logs" / "playbook.log"
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
-    messages = [
-        line.split(" playbook.run: ")[1] for line in log.read_text().splitlines()
-    ]
+    messages = [line.split(" playbook.run: ")[1] for line in log.read_text().splitlines()]
     levels = [line.split()[2] for line in log.read_text().splitlines()]
     error = "python.throw failed: RuntimeError: bad token [REDACTED]"
     assert messages == [

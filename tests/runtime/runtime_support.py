@@ -133,7 +133,9 @@ class Workspace:
     def set_status(self, file: Path, *args: str, answers: str = "") -> Outcome:
         return self.cli("set-status", file, *args, "--state-path", self.db, answers=answers)
 
-    def spawn(self, file: Path, *args: str) -> subprocess.Popen[str]:
+    def spawn(
+        self, file: Path, *args: str, stdin: int = subprocess.DEVNULL
+    ) -> subprocess.Popen[str]:
         """Start `playbook run` in its own session, as a shell starts a foreground job."""
         return subprocess.Popen(
             [
@@ -146,7 +148,7 @@ class Workspace:
                 str(self.db),
                 *args,
             ],
-            stdin=subprocess.DEVNULL,
+            stdin=stdin,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
