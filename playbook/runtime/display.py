@@ -23,6 +23,8 @@ from playbook.conversion import convert
 from playbook.settings import UiSettings
 
 BAR_WIDTH = 20
+#: Pieces of background output kept back while a question waits (see `Display.hold`).
+HELD_CHUNKS = 2000
 #: Beyond this many nodes the summary lists only the nodes that need attention.
 FULL_SUMMARY_LIMIT = 50
 
@@ -107,6 +109,7 @@ class Display:
         self.styles: dict[str, Style] = {}
         self._lock = threading.RLock()
         self._held: list[tuple[str, str]] | None = None
+        self._dropped = 0
         self._open_lines: set[tuple[str, str]] = set()
 
     def line(self, *parts: tuple[str, str]) -> None:
@@ -128,9 +131,13 @@ class Display:
 
     @contextlib.contextmanager
     def hold(self) -> Iterator[None]:
-        """Keep background output back while the operator reads and answers a question."""
+        """Keep background output back while the operator reads and answers a question.
+
+        Beyond `HELD_CHUNKS` pieces only the count is kept: the whole output is stored with
+        each attempt anyway, and a question may wait for hours.
+        """
         with self._lock:
-            self._held = []
+            self._held, self._dropped = [], 0
         try:
             yield
         finally:
@@ -138,6 +145,12 @@ class Display:
                 held, self._held = self._held or [], None
                 for stream, text in held:
                     self._write(stream, text)
+                if self._dropped:
+                    self._write(
+                        "stderr",
+                        f"[{self._dropped} more pieces of output arrived while the question"
+                        " waited; each attempt's output is stored in full]\n",
+                    )
 
     def run_started(
         self, run_id: int, title: str, description: str, variables: Mapping[str, Any], resumed: bool
@@ -202,7 +215,10 @@ class Display:
             if self.attribute_output:
                 text = self._attributed(node_id, stream, text)
             if self._held is not None:
-                self._held.append((stream, text))
+                if len(self._held) < HELD_CHUNKS:
+                    self._held.append((stream, text))
+                else:
+                    self._dropped += 1
             else:
                 self._write(stream, text)
 
