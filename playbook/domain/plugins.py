@@ -1,39 +1,48 @@
-"""The plugin interface that external packages implement, exactly as the specification documents it.
+"""The plugin interface that installed packages implement.
 
-A plugin is a class with `get_metadata`, `initialize`, `execute` and `cleanup`. Its metadata
-declares every function and parameter, so Playbook can check a runbook before running it and
-convert rendered template text to the declared types (rules in `playbook.conversion`).
-Parameter problems raise `PluginParameterError`, a `ValueError` naming the parameter.
+Its surface is that of Playbook 1.3, so plugins written for it run unchanged: the same classes,
+fields and defaults (`ParameterDef.type = "str"`, `required = True`, `config_schema` a plain
+dict), pydantic-style `model_dump()` / `model_validate()`, and `validate_function_params`, which
+converts `params` in place and raises `ValueError`s worded as 1.3 words them, because plugins
+call it inside `execute` and their own tests assert those messages. Playbook itself checks every
+call before `execute`, with messages that name the node and suggest fixes (`playbook.plugins`).
 """
 
 from __future__ import annotations
 
-import copy
+import json
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from playbook.conversion import TYPE_NAMES, ConversionError, canonical_type, convert
-from playbook.diagnostics import did_you_mean
+from playbook.domain.records import Record, nested
+
+# The types `validate_function_params` knows, with the phrase of its "must be …" message.
+_TYPE_CHECKS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "str": (str, "a string"),
+    "int": (int, "an integer"),
+    "float": ((int, float), "a number"),
+    "bool": (bool, "a boolean"),
+    "list": (list, "a list"),
+    "dict": (dict, "a dictionary"),
+}
+_TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
+_FALSE_WORDS = frozenset({"false", "0", "no", "off"})
 
 
 class PluginError(Exception):
     """Base of every plugin failure; `hint` says what the operator can do about it."""
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, *args: object, hint: str | None = None) -> None:
+        super().__init__(*args)
+        self.message = str(args[0]) if args else ""
         self.hint = hint
 
 
 class PluginNotFoundError(PluginError):
     """No installed package provides a plugin of that name."""
-
-
-class FunctionNotFoundError(PluginError):
-    """The plugin does not declare the requested function."""
 
 
 class PluginInitializationError(PluginError):
@@ -42,6 +51,10 @@ class PluginInitializationError(PluginError):
 
 class PluginExecutionError(PluginError):
     """The plugin's `execute` raised or reported a failure."""
+
+
+class FunctionNotFoundError(PluginError):
+    """The plugin does not declare the requested function."""
 
 
 class PluginParameterError(PluginError, ValueError):
@@ -53,83 +66,53 @@ class PluginParameterError(PluginError, ValueError):
 
 
 @dataclass
-class ParameterDef:
-    """One declared parameter: its type (see `playbook.conversion`) and its constraints."""
+class ParameterDef(Record):
+    """One declared parameter: its type (str, int, float, bool, list, dict) and constraints."""
 
-    type: str
-    required: bool = False
-    description: str = ""
+    type: str = "str"
+    required: bool = True
+    description: str | None = None
     default: Any = None
     choices: list[Any] | None = None
-    min_value: float | None = None
-    max_value: float | None = None
+    min_value: int | float | None = None
+    max_value: int | float | None = None
     pattern: str | None = None
 
-    def accept(self, name: str, value: Any, kind: str = "parameter") -> Any:
-        """`value` converted to the declared type, or `PluginParameterError` saying what's wrong."""
-        try:
-            value = convert(value, self.type)
-        except ConversionError as error:
-            raise PluginParameterError(f"{kind} {name!r}: {error}", name) from None
-        if self.choices is not None and value not in self.choices:
-            allowed = ", ".join(repr(choice) for choice in self.choices)
-            raise PluginParameterError(
-                f"{kind} {name!r} must be one of {allowed}, got {value!r}", name
-            )
-        numeric = isinstance(value, int | float) and not isinstance(value, bool)
-        if numeric and self.min_value is not None and value < self.min_value:
-            raise PluginParameterError(
-                f"{kind} {name!r} must be at least {self.min_value}, got {value!r}", name
-            )
-        if numeric and self.max_value is not None and value > self.max_value:
-            raise PluginParameterError(
-                f"{kind} {name!r} must be at most {self.max_value}, got {value!r}", name
-            )
-        if (
-            self.pattern is not None
-            and isinstance(value, str)
-            and not re.search(self.pattern, value)
-        ):
-            raise PluginParameterError(
-                f"{kind} {name!r} must match the pattern {self.pattern!r}, got {value!r}", name
-            )
-        return value
-
 
 @dataclass
-class ReturnDef:
+class ReturnDef(Record):
     """What a function returns, for documentation."""
 
-    type: str
-    description: str = ""
+    type: str = "str"
+    description: str | None = None
 
 
 @dataclass
-class FunctionSignature:
+class FunctionSignature(Record):
     """One callable function of a plugin."""
 
     name: str
     description: str = ""
     parameters: dict[str, ParameterDef] = field(default_factory=dict)
-    returns: ReturnDef | None = None
+    returns: ReturnDef = field(default_factory=ReturnDef)
     timeout: int | None = None
     requires_auth: bool = False
-    examples: list[dict[str, Any]] = field(default_factory=list)
+    examples: list[dict[str, Any]] | None = None
 
-    def bind(
-        self, params: Mapping[str, Any], *, owner: str | None = None, deferred: Collection[str] = ()
-    ) -> tuple[dict[str, Any], list[PluginParameterError]]:
-        """Converted params with defaults applied, and every problem found.
-
-        Messages start with `owner` (the function's name by default). Names in `deferred` count
-        as present but keep their value unchecked (a template that is only rendered at run time).
-        """
-        return bind_values(self.parameters, params, owner or self.name, deferred)
+    def __post_init__(self) -> None:
+        if isinstance(self.parameters, dict):
+            self.parameters = {k: nested(v, ParameterDef) for k, v in self.parameters.items()}
+        self.returns = nested(self.returns, ReturnDef)
 
 
 @dataclass
-class PluginMetadata:
-    """Everything Playbook knows about a plugin without running it."""
+class PluginMetadata(Record):
+    """Everything Playbook knows about a plugin without running it.
+
+    `config_schema` maps each configuration key to a `ParameterDef` or to a JSON-schema-style
+    dict (`{"type": "integer", "minimum": 1, "default": 30}`); a whole JSON schema with
+    `properties` and a `required` list is read too.
+    """
 
     name: str
     version: str
@@ -137,37 +120,24 @@ class PluginMetadata:
     description: str = ""
     functions: dict[str, FunctionSignature] = field(default_factory=dict)
     requires: list[str] = field(default_factory=list)
-    config_schema: dict[str, ParameterDef] = field(default_factory=dict)
+    config_schema: dict[str, Any] | None = None
     homepage: str | None = None
     documentation: str | None = None
 
-    def problems(self) -> list[str]:
-        """Why this metadata cannot be used; empty when it is sound."""
-        found: list[str] = []
-        if not isinstance(self.name, str) or not self.name:
-            found.append("metadata has no name")
-        if not isinstance(self.functions, dict) or not isinstance(self.config_schema, dict):
-            return [*found, "functions and config_schema must be dicts keyed by name"]
-        for key, signature in self.functions.items():
-            if not isinstance(signature, FunctionSignature):
-                found.append(f"function {key!r} is not a FunctionSignature")
-                continue
-            if signature.name != key:
-                found.append(f"function {key!r} is declared with the name {signature.name!r}")
-            found += _schema_problems(signature.parameters, f"function {key!r} parameter")
-        found += _schema_problems(self.config_schema, "config key")
-        return found
+    def __post_init__(self) -> None:
+        if isinstance(self.functions, dict):
+            self.functions = {k: nested(v, FunctionSignature) for k, v in self.functions.items()}
 
 
 @dataclass
-class PluginExecutionResult:
-    """The outcome of one call; a plugin's `execute` may also return one to report a failure."""
+class PluginExecutionResult(Record):
+    """What `execute` may return; `success=False` fails the step with `error`."""
 
     success: bool
     result: Any = None
     error: str | None = None
-    execution_time: float = 0.0
-    warnings: list[str] = field(default_factory=list)
+    execution_time_ms: int | None = None
+    output: str | None = None
 
 
 class Plugin(ABC):
@@ -182,88 +152,85 @@ class Plugin(ABC):
 
     @abstractmethod
     def execute(self, function_name: str, params: dict[str, Any]) -> Any:
-        """Run one function with validated, converted parameters."""
+        """Run one function; Playbook has already validated and converted `params`."""
 
     def cleanup(self) -> None:  # noqa: B027 - optional hook
         """Release what `initialize` acquired; called even when `execute` raised."""
 
     def validate_function_params(
-        self, function_name: str, params: Mapping[str, Any]
+        self, function_name: str, params: dict[str, Any]
     ) -> dict[str, Any]:
-        """`params` checked against the function's declaration, converted, defaults applied."""
+        """Check `params` against the declaration, converting text values in place.
+
+        Returns `params` itself. Optional parameters that are absent stay absent (no defaults
+        are added). Raises `ValueError` at the first problem.
+        """
         metadata = self.get_metadata()
-        signature = metadata.functions.get(function_name)
-        if signature is None:
-            raise unknown_function(metadata, function_name)
-        bound, errors = signature.bind(params, owner=f"{metadata.name}.{function_name}")
-        if errors:
-            raise errors[0]
-        return bound
-
-
-def unknown_function(metadata: PluginMetadata, function_name: str) -> FunctionNotFoundError:
-    """The error for a function the plugin does not declare, with a suggestion."""
-    available = sorted(metadata.functions)
-    hints = [did_you_mean(function_name, available), f"available: {', '.join(available)}"]
-    return FunctionNotFoundError(
-        f"plugin {metadata.name!r} has no function {function_name!r}",
-        hint=join_hints(*hints),
-    )
-
-
-def join_hints(*hints: str | None) -> str:
-    """One hint from the parts that exist (a "did you mean" may have found nothing)."""
-    return " ".join(hint for hint in hints if hint)
-
-
-def bind_values(
-    schema: Mapping[str, ParameterDef],
-    values: Mapping[str, Any],
-    owner: str,
-    deferred: Collection[str] = (),
-    kind: str = "parameter",
-) -> tuple[dict[str, Any], list[PluginParameterError]]:
-    """`values` checked against `schema`: unknown, missing, then each value in declared order."""
-    errors: list[PluginParameterError] = []
-    for name in values:
-        if name not in schema:
-            hints = [did_you_mean(name, schema), f"accepted: {', '.join(schema) or 'none'}"]
-            errors.append(
-                PluginParameterError(
-                    f"{owner}: unknown {kind} {name!r}",
-                    name,
-                    hint=join_hints(*hints),
+        if function_name not in metadata.functions:
+            raise ValueError(f"Function '{function_name}' not found in plugin '{metadata.name}'")
+        declared = metadata.functions[function_name].parameters
+        for name, definition in declared.items():
+            if definition.required and name not in params:
+                raise ValueError(
+                    f"Required parameter '{name}' missing for function '{function_name}'"
                 )
-            )
-    bound: dict[str, Any] = {}
-    for name, definition in schema.items():
-        if name not in values:
-            if definition.required:
-                errors.append(
-                    PluginParameterError(
-                        f"{owner}: missing required {kind} {name!r} ({definition.type})", name
-                    )
-                )
-            else:
-                bound[name] = copy.deepcopy(definition.default)  # a plugin may mutate it
-        elif name in deferred:
-            bound[name] = values[name]
-        else:
+        for name, value in list(params.items()):
+            if name not in declared:
+                raise ValueError(f"Unknown parameter '{name}' for function '{function_name}'")
+            params[name] = self._convert_parameter_value(name, value, declared[name])
+            self._validate_parameter_value(name, params[name], declared[name])
+        return params
+
+    def _convert_parameter_value(self, param_name: str, value: Any, param_def: ParameterDef) -> Any:
+        """`value` as the declared type: values of that type pass, text is parsed."""
+        expected = param_def.type.lower()
+        check = _TYPE_CHECKS.get(expected)
+        if check is not None and isinstance(value, check[0]):
+            return value
+        if isinstance(value, str) and expected in _TEXT_PARSERS:
             try:
-                bound[name] = definition.accept(name, values[name], kind)
-            except PluginParameterError as error:
-                errors.append(PluginParameterError(f"{owner}: {error.message}", name))
-    return bound, errors
+                return _TEXT_PARSERS[expected](value)
+            except ValueError:
+                raise ValueError(
+                    f"Cannot convert parameter '{param_name}' value '{value}' to {expected}"
+                ) from None
+        raise ValueError(
+            f"Cannot convert parameter '{param_name}' value '{value}' "
+            f"(type: {type(value).__name__}) to {expected}"
+        )
+
+    def _validate_parameter_value(
+        self, param_name: str, value: Any, param_def: ParameterDef
+    ) -> None:
+        """Raise `ValueError` when a converted value breaks the declared type or constraints."""
+        expected = param_def.type.lower()
+        check = _TYPE_CHECKS.get(expected)
+        if check is not None and not isinstance(value, check[0]):
+            raise ValueError(f"Parameter '{param_name}' must be {check[1]}")
+        if param_def.choices and value not in param_def.choices:
+            raise ValueError(f"Parameter '{param_name}' must be one of {param_def.choices}")
+        if expected in ("int", "float"):
+            if param_def.min_value is not None and value < param_def.min_value:
+                raise ValueError(f"Parameter '{param_name}' must be >= {param_def.min_value}")
+            if param_def.max_value is not None and value > param_def.max_value:
+                raise ValueError(f"Parameter '{param_name}' must be <= {param_def.max_value}")
+        if expected == "str" and param_def.pattern and not re.match(param_def.pattern, value):
+            raise ValueError(f"Parameter '{param_name}' does not match required pattern")
 
 
-def _schema_problems(schema: Mapping[str, ParameterDef], label: str) -> list[str]:
-    found: list[str] = []
-    for name, definition in schema.items():
-        if not isinstance(definition, ParameterDef):
-            found.append(f"{label} {name!r} is not a ParameterDef")
-        elif not isinstance(definition.type, str) or canonical_type(definition.type) is None:
-            found.append(
-                f"{label} {name!r} has unknown type {definition.type!r}; "
-                f"expected one of {', '.join(TYPE_NAMES)}"
-            )
-    return found
+def _parse_bool(text: str) -> bool:
+    word = text.strip().lower()
+    if word in _TRUE_WORDS or word in _FALSE_WORDS:
+        return word in _TRUE_WORDS
+    raise ValueError(f"not a boolean word: {text!r}")
+
+
+# How text becomes each type. `list` and `dict` accept any JSON: the type check that follows
+# names a wrong kind ("must be a list").
+_TEXT_PARSERS: dict[str, Callable[[str], Any]] = {
+    "int": int,
+    "float": float,
+    "bool": _parse_bool,
+    "list": json.loads,
+    "dict": json.loads,
+}

@@ -4,7 +4,7 @@ The compiler and CLI call `check_function_node`; the runtime calls `run_function
 `PluginRegistry`, which imports a plugin only when it is first used.
 """
 
-from playbook.plugins.execution import run_function
+from playbook.plugins.execution import failure_message, run_function
 from playbook.plugins.registry import GROUP, PluginLoadError, PluginRegistry
 from playbook.plugins.validation import check_function_node, check_program
 
@@ -14,5 +14,6 @@ __all__ = [
     "PluginRegistry",
     "check_function_node",
     "check_program",
+    "failure_message",
     "run_function",
 ]

@@ -1,11 +1,13 @@
 """One call of a plugin function, as a Function node makes it.
 
 `run_function` merges `[runbook.plugin_config.NAME]` under the node's `plugin_config` (the node
-wins, key by key), expands `${ENV_NAME}` from the environment, validates and converts the params,
-then initializes a fresh plugin instance, executes the function and always cleans up. Every
-failure raises a `PluginError` subclass whose message is fit to show the operator; success
-returns a `PluginExecutionResult` (a failed cleanup after a successful call is a warning there,
-because the function's effect has already happened).
+wins, key by key), expands `${ENV_NAME}` from the environment, checks and converts the config and
+the params against the plugin's declarations, then initializes a fresh plugin instance, executes
+the function and always cleans up. `execute` receives its own copy of the params, so a plugin that
+re-validates them in place (as 1.3 plugins do) changes nothing of ours. Every failure raises a
+`PluginError` subclass whose message (and hint) is fit to show the operator; success returns a
+`FunctionCall` (a failed cleanup after a successful call is a warning there, because the
+function's effect has already happened).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 import re
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from playbook.domain.plugins import (
@@ -23,11 +26,21 @@ from playbook.domain.plugins import (
     PluginExecutionResult,
     PluginInitializationError,
     PluginMetadata,
-    bind_values,
 )
+from playbook.plugins.binding import bind, unknown_function
 from playbook.plugins.registry import PluginRegistry
+from playbook.plugins.schema import config_schema, function_schema
 
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class FunctionCall:
+    """A successful call: the function's result, how long it took, and warnings to show."""
+
+    result: Any
+    execution_time: float
+    warnings: list[str] = field(default_factory=list)
 
 
 def run_function(
@@ -39,13 +52,13 @@ def run_function(
     runbook_config: Mapping[str, Mapping[str, Any]] | None = None,
     *,
     environ: Mapping[str, str] | None = None,
-) -> PluginExecutionResult:
+) -> FunctionCall:
     """Call `plugin.function(**params)` with its merged configuration."""
     metadata = registry.metadata(plugin)
-    merged = {**(runbook_config or {}).get(plugin, {}), **(node_config or {})}
-    config = plugin_config(metadata, merged, os.environ if environ is None else environ)
+    merged = effective_config(plugin, node_config, runbook_config)
+    config = plugin_config(metadata, plugin, merged, os.environ if environ is None else environ)
+    bound = function_params(metadata, plugin, function, params)
     instance = registry.create(plugin)
-    bound = _validate(instance, plugin, function, params)
     started = time.monotonic()
     try:
         value = _call(instance, plugin, function, config, bound)
@@ -58,27 +71,61 @@ def run_function(
         _cleanup(instance, plugin)
         raise
     problem = _cleanup(instance, plugin)
-    return PluginExecutionResult(
-        success=True,
+    return FunctionCall(
         result=value,
         execution_time=time.monotonic() - started,
         warnings=[problem] if problem else [],
     )
 
 
-def plugin_config(
-    metadata: PluginMetadata, config: Mapping[str, Any], environ: Mapping[str, str]
+def effective_config(
+    plugin: str,
+    node_config: Mapping[str, Any] | None,
+    runbook_config: Mapping[str, Mapping[str, Any]] | None,
 ) -> dict[str, Any]:
-    """`config` with `${ENV_NAME}` expanded, checked against the plugin's `config_schema`."""
-    expanded = {key: _expand(value, key, metadata.name, environ) for key, value in config.items()}
-    if not metadata.config_schema:
-        return expanded
-    bound, errors = bind_values(
-        metadata.config_schema, expanded, f"plugin_config of {metadata.name!r}", kind="config key"
-    )
-    if errors:
-        raise PluginInitializationError(errors[0].message, hint=errors[0].hint)
-    return bound
+    """The runbook's `[runbook.plugin_config.NAME]` with the node's keys over it."""
+    return {**(runbook_config or {}).get(plugin, {}), **(node_config or {})}
+
+
+def function_params(
+    metadata: PluginMetadata, plugin: str, function: str, params: Mapping[str, Any]
+) -> dict[str, Any]:
+    """`params` checked and converted; the first problem raised with its hint."""
+    signature = metadata.functions.get(function)
+    if signature is None:
+        raise unknown_function(metadata, plugin, function)
+    binding = bind(function_schema(signature), params, f"{plugin}.{function}")
+    if binding.errors:
+        raise binding.errors[0]
+    return binding.values
+
+
+def plugin_config(
+    metadata: PluginMetadata, plugin: str, config: Mapping[str, Any], environ: Mapping[str, str]
+) -> dict[str, Any]:
+    """`config` with `${ENV_NAME}` expanded, checked and converted by the `config_schema`."""
+    expanded = {key: _expand(value, key, plugin, environ) for key, value in config.items()}
+    binding = bind(config_schema(metadata), expanded, config_owner(plugin), kind="config key")
+    if binding.errors:
+        first = binding.errors[0]
+        raise PluginInitializationError(
+            "; ".join(error.message for error in binding.errors), hint=first.hint
+        )
+    return binding.values
+
+
+def config_owner(plugin: str) -> str:
+    return f"plugin_config of {plugin!r}"
+
+
+def uses_environment(value: Any) -> bool:
+    """Whether a config value reads `${NAME}`, known only at run time."""
+    return isinstance(value, str) and _ENV_REFERENCE.search(value) is not None
+
+
+def failure_message(error: PluginError) -> str:
+    """The error with its hint, on one line: how a run records a failed Function node."""
+    return f"{error}; hint: {error.hint}" if error.hint else str(error)
 
 
 def _expand(value: Any, key: str, plugin: str, environ: Mapping[str, str]) -> Any:
@@ -93,26 +140,13 @@ def _expand(value: Any, key: str, plugin: str, environ: Mapping[str, str]) -> An
         name = match.group(1)
         if name not in environ:
             raise PluginInitializationError(
-                f"plugin_config of {plugin!r}: {key!r} uses ${{{name}}}, "
+                f"{config_owner(plugin)}: {key!r} uses ${{{name}}}, "
                 "but the environment variable is not set",
                 hint=f"export {name}=... before running",
             )
         return environ[name]
 
     return _ENV_REFERENCE.sub(lookup, value)
-
-
-def _validate(instance: Plugin, plugin: str, function: str, params: Mapping[str, Any]) -> Any:
-    # A plugin may override validate_function_params; its own errors still reach the operator
-    # as a PluginError.
-    try:
-        return instance.validate_function_params(function, params)
-    except PluginError:
-        raise
-    except Exception as error:
-        raise PluginExecutionError(
-            f"{plugin}.{function}: invalid parameters: {_describe(error)}"
-        ) from error
 
 
 def _call(

@@ -19,8 +19,9 @@ from playbook.domain.plugins import (
     PluginInitializationError,
     PluginMetadata,
     PluginNotFoundError,
-    join_hints,
 )
+from playbook.plugins.binding import join_hints
+from playbook.plugins.schema import metadata_problems
 
 GROUP = "playbook.plugins"
 
@@ -79,13 +80,21 @@ class PluginRegistry:
     def _entry_points(self, name: str) -> list[EntryPoint]:
         entries = self._entries.get(name)
         if not entries:
-            installed = ", ".join(self.names()) or "none"
-            close = did_you_mean(name, self._entries)
-            hints = [close, f"installed plugins: {installed}"]
-            if close is None:
-                hints[-1] += f"; community plugins install with `pip install playbook-{name}`"
-            raise PluginNotFoundError(f"unknown plugin {name!r}", hint=join_hints(*hints))
+            raise PluginNotFoundError(f"unknown plugin {name!r}", hint=self._not_found_hint(name))
         return entries
+
+    def _not_found_hint(self, name: str) -> str:
+        """Installed names first. The package pattern is named only for the exact name given,
+        never for a guess: a package named after a typo may be anyone's (typosquatting)."""
+        installed = f"installed plugins: {', '.join(self.names()) or 'none'}"
+        close = did_you_mean(name, self._entries)
+        if close is not None:
+            return join_hints(close, installed)
+        return (
+            f"{installed}; a community plugin {name!r} comes from a package you install, "
+            f"by convention named playbook-{name}: check the package's name and publisher "
+            "before installing it"
+        )
 
     def _load(self, name: str) -> tuple[type[Plugin], PluginMetadata]:
         if name not in self._loaded:
@@ -126,7 +135,7 @@ def _import(entries: list[EntryPoint]) -> tuple[type[Plugin], PluginMetadata]:
         raise broken(f"get_metadata raised {type(error).__name__}: {error}") from error
     if not isinstance(metadata, PluginMetadata):
         raise broken("get_metadata did not return a PluginMetadata")
-    problems = metadata.problems()
+    problems = metadata_problems(metadata)
     if problems:
         raise broken("invalid metadata: " + "; ".join(problems))
     return cls, metadata

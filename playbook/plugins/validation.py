@@ -1,9 +1,10 @@
 """Checks of a Function node against the installed plugin, before anything runs.
 
 `check_function_node` reports an unknown plugin, a broken plugin, an unknown function, missing
-and unknown parameters, and literal values of the wrong type or outside choices, bounds and
-patterns. Values holding Jinja templates are only rendered at run time, so they count as present
-but their type is not checked here.
+and unknown parameters, literal values of the wrong type or outside choices, bounds and
+patterns, and the same for the node's effective `plugin_config` against the plugin's
+`config_schema`. Values holding Jinja templates (and config values reading `${ENV}`) are only
+known at run time, so they count as present but are checked when the node runs.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from dataclasses import replace
 from typing import Any
 
 from playbook.compiler.ir import Program
-from playbook.diagnostics import Diagnostic
-from playbook.domain.plugins import PluginError, unknown_function
+from playbook.diagnostics import Diagnostic, Severity
+from playbook.domain.plugins import PluginError
+from playbook.plugins.binding import bind, unknown_function
+from playbook.plugins.execution import config_owner, effective_config, uses_environment
 from playbook.plugins.registry import PluginRegistry
+from playbook.plugins.schema import config_schema, function_schema
 from playbook.templating import is_template
 
 
@@ -25,23 +29,39 @@ def check_function_node(
     function: str,
     params: Mapping[str, Any],
     *,
+    config: Mapping[str, Any] | None = None,
     file: str | None = None,
     line: int | None = None,
 ) -> list[Diagnostic]:
-    """Every problem with calling `plugin.function(**params)`, located at `file:line`."""
+    """Every problem with calling `plugin.function(**params)` configured with `config`."""
+
+    def located(error: PluginError, severity: Severity = "error") -> Diagnostic:
+        return Diagnostic(error.message, file=file, line=line, hint=error.hint, severity=severity)
+
     try:
         metadata = registry.metadata(plugin)
     except PluginError as error:
-        return [Diagnostic(error.message, file=file, line=line, hint=error.hint)]
+        return [located(error)]
+    found: list[Diagnostic] = []
+    settings = bind(
+        config_schema(metadata),
+        config or {},
+        config_owner(plugin),
+        kind="config key",
+        deferred=_known_at_run_time(config or {}, environment=True),
+    )
+    found += [located(error) for error in settings.errors]
+    found += [located(warning, "warning") for warning in settings.warnings]
     signature = metadata.functions.get(function)
     if signature is None:
-        error = unknown_function(metadata, function)
-        return [Diagnostic(error.message, file=file, line=line, hint=error.hint)]
-    templated = [
-        name for name, value in params.items() if isinstance(value, str) and is_template(value)
-    ]
-    _, errors = signature.bind(params, owner=f"{plugin}.{function}", deferred=templated)
-    return [Diagnostic(error.message, file=file, line=line, hint=error.hint) for error in errors]
+        return [located(unknown_function(metadata, plugin, function)), *found]
+    call = bind(
+        function_schema(signature),
+        params,
+        f"{plugin}.{function}",
+        deferred=_known_at_run_time(params),
+    )
+    return [*map(located, call.errors), *found]
 
 
 def check_program(registry: PluginRegistry, program: Program, file: str) -> list[Diagnostic]:
@@ -54,8 +74,21 @@ def check_program(registry: PluginRegistry, program: Program, file: str) -> list
                 node.plugin,
                 node.function,
                 node.function_params,
+                config=effective_config(
+                    node.plugin, node.plugin_config, program.runbook.plugin_config
+                ),
                 file=file,
                 line=node.line,
             )
             found += [replace(d, message=f"node {node.id!r}: {d.message}") for d in problems]
     return found
+
+
+def _known_at_run_time(values: Mapping[str, Any], *, environment: bool = False) -> list[str]:
+    """The names whose values are templates (or, with `environment`, read `${NAME}`)."""
+    return [
+        name
+        for name, value in values.items()
+        if isinstance(value, str)
+        and (is_template(value) or (environment and uses_environment(value)))
+    ]

@@ -35,12 +35,18 @@ def _common_parameters() -> dict[str, ParameterDef]:
         "url": ParameterDef(
             type="str", required=True, pattern=r"^https?://", description="http:// or https:// URL"
         ),
-        "headers": ParameterDef(type="dict", default={}, description="Extra request headers"),
+        "headers": ParameterDef(
+            type="dict", required=False, default={}, description="Extra request headers"
+        ),
         "timeout": ParameterDef(
-            type="float", min_value=0.001, description="Seconds before giving up (default 10)"
+            type="float",
+            required=False,
+            min_value=0.001,
+            description="Seconds before giving up (default 10)",
         ),
         "expected_status": ParameterDef(
             type="int",
+            required=False,
             min_value=100,
             max_value=599,
             description="Required response status (default: any 2xx)",
@@ -76,16 +82,24 @@ class HttpPlugin(Plugin):
                     description="POST a JSON body to a URL and check the response status",
                     parameters={
                         **_common_parameters(),
-                        "body": ParameterDef(type="dict", default={}, description="JSON body"),
+                        "body": ParameterDef(
+                            type="dict", required=False, default={}, description="JSON body"
+                        ),
                     },
                     returns=_RETURNS,
                     examples=[{"url": "https://hooks.example.com/x", "body": {"text": "done"}}],
                 ),
             },
             config_schema={
-                "headers": ParameterDef(type="dict", default={}, description="Sent every time"),
+                "headers": ParameterDef(
+                    type="dict", required=False, default={}, description="Sent every time"
+                ),
                 "timeout": ParameterDef(
-                    type="float", default=DEFAULT_TIMEOUT, min_value=0.001, description="Seconds"
+                    type="float",
+                    required=False,
+                    default=DEFAULT_TIMEOUT,
+                    min_value=0.001,
+                    description="Seconds",
                 ),
             },
         )
@@ -104,8 +118,8 @@ class HttpPlugin(Plugin):
         request = urllib.request.Request(
             params["url"], data=data, headers=headers, method=function_name.upper()
         )
-        timeout = params["timeout"] or self.config.get("timeout", DEFAULT_TIMEOUT)
-        return _check(_send(request, timeout), request, params["expected_status"])
+        timeout = params.get("timeout") or self.config.get("timeout", DEFAULT_TIMEOUT)
+        return _check(_send(request, timeout), request, params.get("expected_status"))
 
 
 def _send(request: urllib.request.Request, timeout: float) -> dict[str, Any]:

@@ -38,6 +38,7 @@ class PythonPlugin(Plugin):
                         ),
                         "level": ParameterDef(
                             type="str",
+                            required=False,
                             default="info",
                             choices=_LEVELS,
                             description="Severity shown before the message",
@@ -63,6 +64,7 @@ class PythonPlugin(Plugin):
                     parameters={
                         "message": ParameterDef(
                             type="str",
+                            required=False,
                             default="failure requested by the runbook",
                             description="Error message",
                         ),

@@ -81,7 +81,7 @@ def test_validate_reports_an_unknown_plugin_function_and_parameter(tmp_path: Pat
     result = playbook("validate", book)
     assert result.returncode == 1
     assert f"{book}:4: error: node 'a': unknown plugin 'slack'" in result.stderr
-    assert "pip install playbook-slack" in result.stderr
+    assert "by convention named playbook-slack" in result.stderr
     assert f"{book}:9: error: node 'b': plugin 'python' has no function 'notfy'" in result.stderr
     assert "did you mean 'notify'?" in result.stderr
     assert "'seconds'" in result.stderr and "'extra'" in result.stderr

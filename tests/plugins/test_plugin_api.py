@@ -1,173 +1,112 @@
-"""The plugin interface: `validate_function_params` rules and messages, metadata checks."""
+"""`playbook.domain.plugins` as a plugin written for Playbook 1.3 uses it."""
 
 from __future__ import annotations
 
+import difflib
+from pathlib import Path
 from typing import Any
 
 import pytest
+from compat_cases import Probe, lines
 
 from playbook.domain.plugins import (
-    FunctionNotFoundError,
     FunctionSignature,
     ParameterDef,
     Plugin,
+    PluginError,
+    PluginExecutionResult,
     PluginMetadata,
-    PluginParameterError,
+    ReturnDef,
 )
 
-
-class DeployPlugin(Plugin):
-    def get_metadata(self) -> PluginMetadata:
-        return PluginMetadata(
-            name="deploy",
-            version="2.0.0",
-            functions={
-                "rollout": FunctionSignature(
-                    name="rollout",
-                    parameters={
-                        "service": ParameterDef(type="str", required=True, pattern=r"^[a-z-]+$"),
-                        "replicas": ParameterDef(type="int", default=2, min_value=1, max_value=50),
-                        "ratio": ParameterDef(type="float", default=1.0, max_value=1.0),
-                        "strategy": ParameterDef(
-                            type="str", default="rolling", choices=["rolling", "blue-green"]
-                        ),
-                        "dry_run": ParameterDef(type="bool", default=False),
-                        "regions": ParameterDef(type="list", default=["eu"]),
-                        "labels": ParameterDef(type="dict", default={}),
-                    },
-                )
-            },
-        )
-
-    def execute(self, function_name: str, params: dict[str, Any]) -> Any:
-        return params
+RECORDED = Path(__file__).parent / "golden" / "plugin_api_1.3.1.jsonl"
 
 
-def validate(**params: Any) -> dict[str, Any]:
-    return DeployPlugin().validate_function_params("rollout", params)
+def test_plugin_api_matches_1_3_1() -> None:
+    """Validation outcomes, messages, in-place conversions, model dumps and error classes."""
+    expected = RECORDED.read_text().splitlines()
+    actual = lines()
+    diff = "\n".join(difflib.unified_diff(expected, actual, "1.3.1", "ours", lineterm=""))
+    assert actual == expected, diff
 
 
-def test_defaults_are_applied_and_given_values_kept() -> None:
-    assert validate(service="api") == {
-        "service": "api",
-        "replicas": 2,
-        "ratio": 1.0,
-        "strategy": "rolling",
-        "dry_run": False,
-        "regions": ["eu"],
-        "labels": {},
-    }
+def test_params_are_converted_in_place_and_returned() -> None:
+    params: dict[str, Any] = {"s": "x", "dflt": "7", "b": "yes", "l": "[1, 2]"}
+    assert Probe().validate_function_params("f", params) is params
+    assert params == {"s": "x", "dflt": 7, "b": True, "l": [1, 2]}
 
 
-def test_rendered_text_is_converted_to_the_declared_types() -> None:
-    params = validate(
-        service="api",
-        replicas="5",
-        ratio="0.5",
-        dry_run="yes",
-        regions='["eu", "us"]',
-        labels='{"team": "ops"}',
-    )
-    assert params["replicas"] == 5
-    assert params["ratio"] == 0.5
-    assert params["dry_run"] is True
-    assert params["regions"] == ["eu", "us"]
-    assert params["labels"] == {"team": "ops"}
-
-
-def test_mutable_defaults_are_not_shared_between_calls() -> None:
-    validate(service="api")["regions"].append("us")
-    assert validate(service="api")["regions"] == ["eu"]
+def test_absent_optional_params_stay_absent() -> None:
+    params: dict[str, Any] = {"s": "x", "dflt": 1}
+    Probe().validate_function_params("f", params)
+    assert params == {"s": "x", "dflt": 1}
+    assert params.get("i", 10) == 10
 
 
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({}, "deploy.rollout: missing required parameter 'service' (str)"),
-        ({"service": "api", "replica": 3}, "deploy.rollout: unknown parameter 'replica'"),
-        (
-            {"service": "api", "replicas": "many"},
-            "deploy.rollout: parameter 'replicas': expected an int, got 'many'",
-        ),
-        (
-            {"service": "api", "dry_run": "perhaps"},
-            "deploy.rollout: parameter 'dry_run': expected a bool (true/false, yes/no, 1/0), "
-            "got 'perhaps'",
-        ),
-        (
-            {"service": "api", "regions": "eu,us"},
-            "deploy.rollout: parameter 'regions': expected a list written as JSON, got 'eu,us' "
-            "(Expecting value)",
-        ),
-        (
-            {"service": "api", "strategy": "canary"},
-            "deploy.rollout: parameter 'strategy' must be one of 'rolling', 'blue-green', "
-            "got 'canary'",
-        ),
-        (
-            {"service": "api", "replicas": 0},
-            "deploy.rollout: parameter 'replicas' must be at least 1, got 0",
-        ),
-        (
-            {"service": "api", "replicas": "51"},
-            "deploy.rollout: parameter 'replicas' must be at most 50, got 51",
-        ),
-        (
-            {"service": "api", "ratio": 1.5},
-            "deploy.rollout: parameter 'ratio' must be at most 1.0, got 1.5",
-        ),
-        (
-            {"service": "API"},
-            "deploy.rollout: parameter 'service' must match the pattern '^[a-z-]+$', got 'API'",
-        ),
+        ({"dflt": 1}, "Required parameter 's' missing for function 'f'"),
+        ({"s": 5, "dflt": 1}, "Cannot convert parameter 's' value '5' (type: int) to str"),
+        ({"s": "x", "dflt": 1, "c": "z"}, "Parameter 'c' must be one of ['a', 'b']"),
+        ({"s": "x", "dflt": 1, "pat": "ABC"}, "Parameter 'pat' does not match required pattern"),
+        ({"s": "x", "dflt": 1, "i": "11"}, "Parameter 'i' must be <= 10"),
+        ({"s": "x", "dflt": 1, "zz": 1}, "Unknown parameter 'zz' for function 'f'"),
     ],
 )
-def test_each_rule_raises_a_value_error_naming_the_parameter(
+def test_every_problem_is_a_value_error_worded_as_before(
     params: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(ValueError) as raised:
-        validate(**params)
+        Probe().validate_function_params("f", params)
     assert str(raised.value) == message
-    assert isinstance(raised.value, PluginParameterError)
+    assert not isinstance(raised.value, PluginError)
 
 
-def test_unknown_parameter_suggests_the_closest_name() -> None:
-    with pytest.raises(PluginParameterError) as raised:
-        validate(service="api", replica=3)
-    assert raised.value.parameter == "replica"
-    assert raised.value.hint == (
-        "did you mean 'replicas'? accepted: service, replicas, ratio, strategy, dry_run, "
-        "regions, labels"
+def test_an_override_of_the_value_check_is_used() -> None:
+    class Strict(Probe):
+        def _validate_parameter_value(self, param_name: str, value: Any, param_def: Any) -> None:
+            super()._validate_parameter_value(param_name, value, param_def)
+            if param_name == "s" and value == "forbidden":
+                raise ValueError("Parameter 's' is forbidden")
+
+    with pytest.raises(ValueError, match=r"^Parameter 's' is forbidden$"):
+        Strict().validate_function_params("f", {"s": "forbidden", "dflt": 1})
+
+
+def test_models_have_the_original_defaults() -> None:
+    assert ParameterDef() == ParameterDef(type="str", required=True)
+    assert FunctionSignature(name="f").returns == ReturnDef(type="str")
+    metadata = PluginMetadata(name="p", version="1")
+    assert metadata.config_schema is None
+    assert metadata.functions == {} and metadata.requires == []
+    result = PluginExecutionResult(success=True, execution_time_ms=12, output="log")
+    assert (result.execution_time_ms, result.output) == (12, "log")
+
+
+def test_models_round_trip_through_dicts_and_copies() -> None:
+    signature = FunctionSignature(
+        name="f", description="d", parameters={"n": ParameterDef(type="int", required=False)}
     )
+    dumped = signature.model_dump()
+    assert dumped["parameters"]["n"]["type"] == "int"
+    assert FunctionSignature.model_validate(dumped) == signature
+    changed = signature.model_copy(update={"description": "new"})
+    assert (changed.description, signature.description) == ("new", "d")
+    assert signature.model_dump(include={"name"}) == {"name": "f"}
+    assert "examples" not in signature.model_dump(exclude_none=True)
+    with pytest.raises(ValueError, match="unknown field 'bogus'"):
+        ReturnDef.model_validate({"type": "int", "bogus": 1})
 
 
-def test_unknown_function_is_named_with_a_suggestion() -> None:
-    with pytest.raises(FunctionNotFoundError) as raised:
-        DeployPlugin().validate_function_params("rolout", {})
-    assert raised.value.message == "plugin 'deploy' has no function 'rolout'"
-    assert raised.value.hint == "did you mean 'rollout'? available: rollout"
+def test_initialize_and_cleanup_may_be_left_out() -> None:
+    class Minimal(Plugin):
+        def get_metadata(self) -> PluginMetadata:
+            return PluginMetadata(name="m", version="1")
 
+        def execute(self, function_name: str, params: dict[str, Any]) -> Any:
+            return None
 
-def test_sound_metadata_has_no_problems() -> None:
-    assert DeployPlugin().get_metadata().problems() == []
-
-
-def test_metadata_problems_are_listed() -> None:
-    metadata = PluginMetadata(
-        name="",
-        version="1",
-        functions={
-            "a": FunctionSignature(name="b", parameters={"x": ParameterDef(type="number")}),
-            "c": "not a signature",  # type: ignore[dict-item]
-        },
-        config_schema={"token": ParameterDef(type="secret")},
-    )
-    assert metadata.problems() == [
-        "metadata has no name",
-        "function 'a' is declared with the name 'b'",
-        "function 'a' parameter 'x' has unknown type 'number'; "
-        "expected one of string, int, float, bool, list, dict",
-        "function 'c' is not a FunctionSignature",
-        "config key 'token' has unknown type 'secret'; "
-        "expected one of string, int, float, bool, list, dict",
-    ]
+    plugin = Minimal()
+    plugin.initialize({})
+    plugin.cleanup()

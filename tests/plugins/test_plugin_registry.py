@@ -9,6 +9,7 @@ import pytest
 
 from playbook.domain.plugins import PluginNotFoundError
 from playbook.plugins import PluginLoadError, PluginRegistry, check_function_node, run_function
+from playbook.plugins.schema import metadata_warnings
 
 GOOD = """
 from playbook.domain.plugins import FunctionSignature, Plugin, PluginMetadata
@@ -68,28 +69,56 @@ def test_an_entry_point_that_is_not_a_plugin_class_is_broken(
         PluginRegistry().metadata("odd")
 
 
-def test_invalid_metadata_makes_a_plugin_broken(install_plugin: Callable[..., None]) -> None:
+def test_metadata_that_is_not_made_of_the_models_makes_a_plugin_broken(
+    install_plugin: Callable[..., None],
+) -> None:
     install_plugin(
-        "typo",
+        "odd",
         """
-        from playbook.domain.plugins import FunctionSignature, ParameterDef, Plugin, PluginMetadata
+        from playbook.domain.plugins import FunctionSignature, Plugin, PluginMetadata
 
         class FakePlugin(Plugin):
             def get_metadata(self):
-                return PluginMetadata(name="typo", version="1", functions={
-                    "go": FunctionSignature(name="go", parameters={
-                        "n": ParameterDef(type="integr")})})
+                metadata = PluginMetadata(name="odd", version="1")
+                metadata.functions = {"go": "not a signature"}
+                return metadata
 
             def execute(self, function_name, params):
                 return None
         """,
     )
     with pytest.raises(PluginLoadError) as raised:
-        PluginRegistry().metadata("typo")
+        PluginRegistry().metadata("odd")
     assert raised.value.message.endswith(
-        "is broken: invalid metadata: function 'go' parameter 'n' has unknown type 'integr'; "
-        "expected one of string, int, float, bool, list, dict"
+        "is broken: invalid metadata: function 'go' is not a FunctionSignature"
     )
+
+
+def test_a_type_playbook_cannot_check_leaves_the_plugin_usable(
+    install_plugin: Callable[..., None],
+) -> None:
+    """1.3 never checked declared types at run time, so such a plugin worked; it still does."""
+    install_plugin(
+        "loose",
+        """
+        from playbook.domain.plugins import FunctionSignature, ParameterDef, Plugin, PluginMetadata
+
+        class FakePlugin(Plugin):
+            def get_metadata(self):
+                return PluginMetadata(name="loose", version="1", functions={
+                    "go": FunctionSignature(name="go", parameters={
+                        "n": ParameterDef(type="number")})})
+
+            def execute(self, function_name, params):
+                return params
+        """,
+    )
+    registry = PluginRegistry()
+    assert run_function(registry, "loose", "go", {"n": [1, "two"]}).result == {"n": [1, "two"]}
+    assert metadata_warnings(registry.metadata("loose")) == [
+        "function 'go' parameter 'n' has type number, which Playbook cannot check; "
+        "its values are passed as written"
+    ]
 
 
 def test_get_metadata_raising_makes_a_plugin_broken(install_plugin: Callable[..., None]) -> None:

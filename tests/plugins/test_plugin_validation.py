@@ -34,8 +34,17 @@ def test_unknown_plugin_without_a_close_name_lists_installed_ones(
     assert diagnostic.hint == (
         "installed plugins: "
         + ", ".join(registry.names())
-        + "; community plugins install with `pip install playbook-zzz`"
+        + "; a community plugin 'zzz' comes from a package you install, by convention named "
+        "playbook-zzz: check the package's name and publisher before installing it"
     )
+
+
+def test_a_mistyped_name_never_suggests_installing_the_typo(registry: PluginRegistry) -> None:
+    [diagnostic] = check_function_node(registry, "pythn", "notify", {})
+    assert diagnostic.hint is not None
+    assert diagnostic.hint.startswith("did you mean 'python'?")
+    assert "playbook-pythn" not in diagnostic.hint
+    assert "pip install" not in diagnostic.hint
 
 
 def test_unknown_function_suggests_the_closest(registry: PluginRegistry) -> None:

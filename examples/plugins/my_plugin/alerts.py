@@ -30,14 +30,19 @@ class ExamplePlugin(Plugin):
                     parameters={
                         "message": ParameterDef(type="str", required=True, description="Text"),
                         "urgent": ParameterDef(
-                            type="bool", default=False, description="Page someone now"
+                            type="bool",
+                            required=False,
+                            default=False,
+                            description="Page someone now",
                         ),
                     },
                     returns=ReturnDef(type="str", description="The alert as sent"),
                 )
             },
             config_schema={
-                "prefix": ParameterDef(type="str", default="", description="Put before each alert")
+                "prefix": ParameterDef(
+                    type="str", required=False, default="", description="Put before each alert"
+                )
             },
         )
 

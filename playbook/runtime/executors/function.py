@@ -6,7 +6,7 @@ import json
 
 from playbook.compiler.ir import FunctionNode, NodeState
 from playbook.domain.plugins import PluginError
-from playbook.plugins import run_function
+from playbook.plugins import failure_message, run_function
 from playbook.runtime.executors.context import Context
 from playbook.runtime.outcome import AttemptOutcome
 
@@ -22,7 +22,9 @@ def call_function(node: FunctionNode, context: Context) -> AttemptOutcome:
             context.plugin_configs,
         )
     except PluginError as error:
-        return AttemptOutcome(status=NodeState.FAILED, exception=context.redact(str(error)))
+        return AttemptOutcome(
+            status=NodeState.FAILED, exception=context.redact(failure_message(error))
+        )
     text = context.redact(json.dumps(result.result, default=str))
     return AttemptOutcome(
         status=NodeState.OK,
