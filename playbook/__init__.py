@@ -1,3 +1,3 @@
 """Playbook: guardrails for humans running operations runbooks."""
 
-__version__ = "0.1.0"
+__version__ = "1.4.0"

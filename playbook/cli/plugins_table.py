@@ -1,6 +1,8 @@
-"""`playbook info --plugins`: every installed plugin, its functions and their parameters.
+"""`playbook info --plugins`: every installed plugin, its functions, their parameters, and the
+plugin's configuration keys.
 
-A broken plugin is listed as broken with its error instead of hiding it or aborting the listing.
+A broken plugin is listed as broken with its error instead of hiding it or aborting the listing;
+a declaration Playbook cannot check is listed as a warning for the plugin's author.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from playbook.domain.plugins import ParameterDef, PluginError, PluginMetadata
+from playbook.domain.plugins import PluginError, PluginMetadata
 from playbook.plugins.registry import PluginRegistry
+from playbook.plugins.schema import Field, config_schema, function_schema, metadata_warnings
 
 
 def render_plugins_table(console: Console, registry: PluginRegistry | None = None) -> None:
@@ -43,6 +46,8 @@ def _render_plugin(console: Console, name: str, package: str, metadata: PluginMe
         console.print(Text(f"  author: {metadata.author}"))
     if metadata.description:
         console.print(Text(f"  {metadata.description}"))
+    for warning in metadata_warnings(metadata):
+        console.print(Text(f"  warning: {warning}"), style="yellow")
     table = Table(show_lines=False)
     columns = ("Function", "Parameter", "Type", "Required", "Default", "Choices", "Limits")
     for column in (*columns, "Description"):
@@ -50,33 +55,44 @@ def _render_plugin(console: Console, name: str, package: str, metadata: PluginMe
             column, overflow="fold", no_wrap=column in ("Function", "Parameter", "Type")
         )
     for function in sorted(metadata.functions.values(), key=lambda signature: signature.name):
-        # Text cells: descriptions are shown as written, never parsed as rich markup.
-        table.add_row(
-            Text(function.name, style="bold"), *map(Text, [""] * 6), Text(function.description)
-        )
-        for param_name, param in function.parameters.items():
-            cells = [
-                param_name,
-                param.type,
-                "yes" if param.required else "no",
-                "" if param.required else _show(param.default),
-                ", ".join(_show(choice) for choice in param.choices or []),
-                _limits(param),
-                param.description,
-            ]
-            table.add_row(Text(""), *map(Text, cells))
+        _section(table, function.name, function.description, function_schema(function).fields)
+    settings = config_schema(metadata).fields
+    if settings:
+        _section(table, "plugin_config", "Configuration keys", settings)
     console.print(table)
     console.print()
 
 
-def _limits(param: ParameterDef) -> str:
+def _section(table: Table, title: str, description: str, fields: dict[str, Field]) -> None:
+    # Text cells: descriptions are shown as written, never parsed as rich markup.
+    table.add_row(Text(title, style="bold"), *map(Text, [""] * 6), Text(description))
+    for field in fields.values():
+        table.add_row(Text(""), *_cells(field))
+
+
+def _cells(field: Field) -> list[Text]:
+    return [
+        Text(text)
+        for text in (
+            field.name,
+            field.declared_type,
+            "yes" if field.required else "no",
+            _show(field.default),
+            ", ".join(_show(choice) for choice in field.choices),
+            _limits(field),
+            field.description,
+        )
+    ]
+
+
+def _limits(field: Field) -> str:
     limits = []
-    if param.min_value is not None:
-        limits.append(f">= {param.min_value}")
-    if param.max_value is not None:
-        limits.append(f"<= {param.max_value}")
-    if param.pattern is not None:
-        limits.append(f"matches {param.pattern}")
+    if field.minimum is not None:
+        limits.append(f">= {field.minimum}")
+    if field.maximum is not None:
+        limits.append(f"<= {field.maximum}")
+    if field.pattern is not None:
+        limits.append(f"matches {field.pattern}")
     return ", ".join(limits)
 
 
