@@ -1,4 +1,4 @@
-"""The `slack` plugin: incoming-webhook messages, alerts and deployment notices, and channels.
+"""The `slack-notifier` plugin: webhook messages, alerts, deployment notices, and channels.
 
 Messages go to an incoming webhook (`webhook_url`); channel creation uses the Web API
 (`bot_token`, at `api_url`). Requests use only the standard library.
@@ -53,7 +53,7 @@ class SlackNotifierPlugin(Plugin):
 
     def get_metadata(self) -> PluginMetadata:
         return PluginMetadata(
-            name="slack",
+            name="slack-notifier",
             version="1.0.0",
             author="Ops Tooling Guild",
             description="Slack notifications: messages, alerts, deployment notices, channels",

@@ -24,7 +24,7 @@ def ready(slack: FakeSlack, **config: Any) -> SlackNotifierPlugin:
 class TestMetadata:
     def test_functions_and_their_parameters(self) -> None:
         metadata = SlackNotifierPlugin().get_metadata()
-        assert metadata.name == "slack"
+        assert metadata.name == "slack-notifier"
         assert set(metadata.functions) == {
             "send_message",
             "send_alert",
@@ -144,7 +144,7 @@ class TestValidation:
                 "must be >= 0",
             ),
             ("send_message", {"text": "x", "color": "red"}, "Unknown parameter 'color'"),
-            ("nope", {}, "Function 'nope' not found in plugin 'slack'"),
+            ("nope", {}, "Function 'nope' not found in plugin 'slack-notifier'"),
         ],
     )
     def test_bad_params_raise_value_errors(
