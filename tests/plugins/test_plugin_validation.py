@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from playbook.plugins import PluginRegistry, check_function_node
+from playbook.plugins.schema import metadata_warnings
 
 
 def messages(registry: PluginRegistry, plugin: str, function: str, **params: Any) -> list[str]:
@@ -154,3 +156,77 @@ def test_the_spec_type_conversion_example_validates(registry: PluginRegistry) ->
         )
         == []
     )
+
+
+WHOLE_SCHEMA = """
+from playbook.domain.plugins import FunctionSignature, Plugin, PluginMetadata
+
+class FakePlugin(Plugin):
+    def get_metadata(self):
+        return PluginMetadata(name="cfg", version="1", functions={
+            "go": FunctionSignature(name="go")},
+            config_schema={
+                "type": "object",
+                "properties": {
+                    "url": {"type": "string", "pattern": "^https://"},
+                    "ports": {"type": "array"},
+                    "level": {"type": ["string", "null"], "enum": ["a", "b"]},
+                    "extra": {"type": "uuid"},
+                    "odd": 30,
+                },
+                "required": ["url"],
+                "additionalProperties": False,
+            })
+
+    def execute(self, function_name, params):
+        return None
+"""
+
+
+def config_messages(registry: PluginRegistry, **config: Any) -> list[tuple[str, str]]:
+    found = check_function_node(registry, "cfg", "go", {}, config=config)
+    return [(d.severity, d.message) for d in found]
+
+
+def test_a_whole_json_schema_is_read(install_plugin: Callable[..., None]) -> None:
+    install_plugin("cfg", WHOLE_SCHEMA)
+    registry = PluginRegistry()
+    assert config_messages(registry, url="https://x", ports=[1], level="a") == []
+    assert config_messages(registry, url="http://x", ports="1,2", level="c", typo=1) == [
+        ("error", "plugin_config of 'cfg': unknown config key 'typo'"),
+        (
+            "error",
+            "plugin_config of 'cfg': config key 'url' must match the pattern '^https://', "
+            "got 'http://x'",
+        ),
+        (
+            "error",
+            "plugin_config of 'cfg': config key 'ports': expected a list written as JSON, "
+            "got '1,2' (Extra data)",
+        ),
+        ("error", "plugin_config of 'cfg': config key 'level' must be one of 'a', 'b', got 'c'"),
+    ]
+    assert config_messages(registry) == [
+        ("error", "plugin_config of 'cfg': missing required config key 'url' (string)")
+    ]
+
+
+def test_values_known_only_at_run_time_are_left_for_then(
+    install_plugin: Callable[..., None],
+) -> None:
+    install_plugin("cfg", WHOLE_SCHEMA)
+    registry = PluginRegistry()
+    assert config_messages(registry, url="${HOOK_URL}", ports="{{ PORTS }}") == []
+
+
+def test_declarations_playbook_cannot_check_are_warnings_for_the_author(
+    install_plugin: Callable[..., None],
+) -> None:
+    install_plugin("cfg", WHOLE_SCHEMA)
+    assert metadata_warnings(PluginRegistry().metadata("cfg")) == [
+        "config key 'extra' has type uuid, which Playbook cannot check; "
+        "its values are passed as written",
+        "config key 'odd' is declared as 30, neither a ParameterDef nor a dict; "
+        "its values are passed as written",
+    ]
+    assert config_messages(PluginRegistry(), url="https://x", extra=5, odd="any") == []
