@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from packaging.requirements import Requirement
 
 from playbook import __version__
 from playbook.cli import cli
@@ -69,11 +68,10 @@ def texts(slack: Any) -> list[str]:
 
 
 def test_it_installs_beside_playbook_without_replacing_it() -> None:
-    declared = [Requirement(r) for r in distribution("playbook-slack-notifier").requires or []]
-    [requirement] = [r for r in declared if r.marker is None]
-    assert str(requirement) == "playbook>=1.0.0"
+    declared = distribution("playbook-slack-notifier").requires or []
+    assert [r for r in declared if "extra ==" not in r] == ["playbook>=1.0.0"]
     assert version("playbook") == __version__
-    assert __version__ in requirement.specifier
+    assert int(__version__.split(".")[0]) >= 1
     [entry] = [e for e in entry_points(group="playbook.plugins") if e.name == "python"]
     assert entry.dist is not None and entry.dist.name == "playbook"
     assert entry.value == "playbook.stdlib_plugins.python_plugin:PythonPlugin"
