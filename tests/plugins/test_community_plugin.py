@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import sqlite3
-import threading
 from collections.abc import Iterator
 from importlib.metadata import distribution, entry_points, version
 from pathlib import Path
@@ -42,12 +41,8 @@ FAKE_SLACK = _fake_slack_module()
 
 @pytest.fixture(scope="module")
 def slack_server() -> Iterator[Any]:
-    server = FAKE_SLACK.FakeSlack()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with FAKE_SLACK.running() as server:
+        yield server
 
 
 @pytest.fixture
@@ -61,6 +56,13 @@ def slack(slack_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 def playbook(*args: str | Path, answers: str = "") -> Result:
     return CliRunner().invoke(cli, [str(arg) for arg in args], input=answers)
+
+
+def run(runbook: Path, state: Path, *options: str, answers: str = "") -> Result:
+    """Run with one attempt per node; a failure is answered from `answers` (`a`: abort)."""
+    return playbook(
+        "run", runbook, "--state-path", state, "--max-retries", "1", *options, answers=answers
+    )
 
 
 def texts(slack: Any) -> list[str]:
@@ -103,9 +105,7 @@ def test_its_example_runbooks_validate(runbook: Path) -> None:
 
 def test_the_release_runbook_announces_the_release(slack: Any, tmp_path: Path) -> None:
     state = tmp_path / "run.db"
-    result = playbook(
-        "run", RELEASE, "--var", "VERSION=2.4.1", "--var", "CHANGES=7", "--state-path", state
-    )
+    result = run(RELEASE, state, "--var", "VERSION=2.4.1", "--var", "CHANGES=7")
     assert result.exit_code == 0, result.output
     assert texts(slack) == [
         ":hourglass_flowing_sand: checkout 2.4.1 to staging: started",
@@ -119,15 +119,7 @@ def test_the_release_runbook_announces_the_release(slack: Any, tmp_path: Path) -
 
 
 def test_the_incident_runbook_opens_a_room_and_pages(slack: Any, tmp_path: Path) -> None:
-    result = playbook(
-        "run",
-        INCIDENT,
-        "--var",
-        "INCIDENT=42",
-        "--state-path",
-        tmp_path / "run.db",
-        answers="y\n",
-    )
+    result = run(INCIDENT, tmp_path / "run.db", "--var", "INCIDENT=42", answers="y\n")
     assert result.exit_code == 0, result.output
     assert [r["path"] for r in slack.received[:2]] == [
         "/api/conversations.create",
@@ -144,17 +136,7 @@ def test_a_failed_result_from_the_plugin_fails_the_step(
     slack: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-revoked")
-    result = playbook(
-        "run",
-        INCIDENT,
-        "--var",
-        "INCIDENT=7",
-        "--max-retries",
-        "1",
-        "--state-path",
-        tmp_path / "run.db",
-        answers="a\n",
-    )
+    result = run(INCIDENT, tmp_path / "run.db", "--var", "INCIDENT=7", answers="a\n")
     assert result.exit_code == 130, result.output
     assert "slack-notifier.create_channel failed: Slack API error: invalid_auth" in result.output
     assert texts(slack) == [""]
@@ -165,17 +147,7 @@ def test_a_run_failing_on_plugin_config_shows_the_hint(
 ) -> None:
     monkeypatch.delenv("SLACK_WEBHOOK")
     state = tmp_path / "run.db"
-    result = playbook(
-        "run",
-        RELEASE,
-        "--var",
-        "VERSION=1",
-        "--max-retries",
-        "1",
-        "--state-path",
-        state,
-        answers="a\n",
-    )
+    result = run(RELEASE, state, "--var", "VERSION=1", answers="a\n")
     assert result.exit_code == 130, result.output
     message = (
         "plugin_config of 'slack-notifier': 'webhook_url' uses ${SLACK_WEBHOOK}, but the "

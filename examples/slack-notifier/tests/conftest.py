@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
-from fake_slack import FakeSlack
+from fake_slack import FakeSlack, running
 
 
 @pytest.fixture(scope="session")
 def slack_server() -> Iterator[FakeSlack]:
-    server = FakeSlack()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with running() as server:
+        yield server
 
 
 @pytest.fixture
