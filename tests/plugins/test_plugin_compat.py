@@ -215,6 +215,7 @@ NOTES_RUNBOOK = """\
 [variables]
 MESSAGE = { default = "disk full" }
 COUNT = { default = 5, type = "int" }
+RATIO = { default = 0.5, type = "float" }
 
 [runbook]
 title = "Notes"
@@ -223,6 +224,7 @@ title = "Notes"
 endpoint = "https://notes.example"
 retries = "3"
 labels = { team = "ops" }
+ratio = "{{ RATIO }}"
 
 [record]
 type = "Function"
@@ -257,6 +259,7 @@ def test_a_runbook_validates_and_runs_the_plugin(notes: type[Plugin], tmp_path: 
             "endpoint": "https://notes.example",
             "retries": 3,
             "labels": {"team": "ops"},
+            "ratio": 0.5,
             "mode": "safe",
             "dry_run": False,
         },

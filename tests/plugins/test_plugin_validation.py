@@ -230,3 +230,32 @@ def test_declarations_playbook_cannot_check_are_warnings_for_the_author(
         "its values are passed as written",
     ]
     assert config_messages(PluginRegistry(), url="https://x", extra=5, odd="any") == []
+
+
+FLAGGED = """
+from playbook.domain.plugins import FunctionSignature, Plugin, PluginMetadata
+
+class FakePlugin(Plugin):
+    def get_metadata(self):
+        return PluginMetadata(name="cfg", version="1", functions={
+            "go": FunctionSignature(name="go")},
+            config_schema={
+                "token": {"type": "string", "required": True},
+                "region": {"type": "string", "required": True, "default": "eu"},
+                "zone": {"type": "string", "required": False},
+            })
+
+    def execute(self, function_name, params):
+        return None
+"""
+
+
+def test_a_required_flag_makes_a_key_required_unless_it_has_a_default(
+    install_plugin: Callable[..., None],
+) -> None:
+    install_plugin("cfg", FLAGGED)
+    registry = PluginRegistry()
+    assert config_messages(registry) == [
+        ("error", "plugin_config of 'cfg': missing required config key 'token' (string)")
+    ]
+    assert config_messages(registry, token="t") == []
