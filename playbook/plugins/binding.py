@@ -62,15 +62,14 @@ def bind(
     """
     binding = Binding()
     for name, value in values.items():
-        if name not in schema.fields:
-            hints = [did_you_mean(name, schema.fields), f"accepted: {', '.join(schema.fields)}"]
-            problem = PluginParameterError(
-                f"{owner}: unknown {kind} {name!r}",
-                name,
-                hint=join_hints(*hints) if schema.fields else None,
-            )
-            (binding.errors if schema.closed else binding.warnings).append(problem)
-            binding.values[name] = value
+        if name in schema.fields:
+            continue
+        binding.values[name] = value
+        if schema.unknown != "accepted":
+            accepted = ", ".join(schema.fields) or "none"
+            hint = join_hints(did_you_mean(name, schema.fields), f"accepted: {accepted}")
+            problem = PluginParameterError(f"{owner}: unknown {kind} {name!r}", name, hint=hint)
+            (binding.errors if schema.unknown == "error" else binding.warnings).append(problem)
     for name, spec in schema.fields.items():
         if name not in values:
             if spec.required:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from playbook.conversion import canonical_type
 from playbook.domain.plugins import FunctionSignature, ParameterDef, PluginMetadata
@@ -60,40 +60,29 @@ class Schema:
     """The fields of one function or one plugin's configuration."""
 
     fields: dict[str, Field]
-    #: Unknown keys are errors (function parameters, `additionalProperties: false`);
-    #: otherwise warnings, and the value is passed on.
-    closed: bool
+    #: What an undeclared name is: an "error" (function parameters, `additionalProperties:
+    #: false`), a "warning" whose value is still passed on (a config key missing from the
+    #: schema: 1.3 never checked them), or "accepted" (a plugin that declares no config).
+    unknown: Literal["error", "warning", "accepted"]
 
 
 def function_schema(signature: FunctionSignature) -> Schema:
     return Schema(
         {name: _from_parameter(name, d) for name, d in signature.parameters.items()},
-        closed=True,
+        unknown="error",
     )
 
 
 def config_schema(metadata: PluginMetadata) -> Schema:
     """The configuration keys of a plugin; an absent schema accepts anything."""
-    raw = metadata.config_schema
-    if not raw:
-        return Schema({}, closed=False)
-    if _is_whole_schema(raw):
-        required = _names(raw.get("required"))
-        properties = raw["properties"]
-        fields = {
-            name: _from_entry(name, entry, name in required) for name, entry in properties.items()
-        }
-        return Schema(fields, closed=raw.get("additionalProperties") is False)
-    required = _names(raw.get("required"))
-    fields = {}
-    for name, entry in raw.items():
-        if name == "required" and isinstance(entry, list):
-            continue
-        if isinstance(entry, ParameterDef):
-            fields[name] = _from_parameter(name, entry)
-        else:
-            fields[name] = _from_entry(name, entry, name in required)
-    return Schema(fields, closed=False)
+    entries, required, closed = _config_entries(metadata.config_schema or {})
+    fields = {
+        name: _from_parameter(name, entry)
+        if isinstance(entry, ParameterDef)
+        else _from_entry(name, entry, name in required)
+        for name, entry in entries.items()
+    }
+    return Schema(fields, unknown="error" if closed else "warning" if fields else "accepted")
 
 
 def metadata_problems(metadata: PluginMetadata) -> list[str]:
@@ -127,12 +116,9 @@ def metadata_warnings(metadata: PluginMetadata) -> list[str]:
             found += _field_warnings(field, f"function {key!r} parameter {field.name!r}")
     for field in config_schema(metadata).fields.values():
         found += _field_warnings(field, f"config key {field.name!r}")
-    raw = metadata.config_schema or {}
-    entries = raw["properties"] if _is_whole_schema(raw) else raw
+    entries, _, _ = _config_entries(metadata.config_schema or {})
     for name, entry in entries.items():
-        if not isinstance(entry, ParameterDef | Mapping) and not (
-            name == "required" and isinstance(entry, list)
-        ):
+        if not isinstance(entry, ParameterDef | Mapping):
             found.append(
                 f"config key {name!r} is declared as {entry!r}, neither a ParameterDef nor a "
                 "dict; its values are passed as written"
@@ -193,8 +179,18 @@ def _show_type(declared: Any) -> str:
     return "any" if declared is None else str(declared)
 
 
-def _is_whole_schema(raw: Mapping[str, Any]) -> bool:
-    return isinstance(raw.get("properties"), Mapping) and set(raw) <= _SCHEMA_KEYWORDS
+def _config_entries(raw: Mapping[str, Any]) -> tuple[Mapping[str, Any], set[str], bool]:
+    """Each key's declaration, the keys listed as required, and whether others are refused.
+
+    A whole JSON schema declares its keys under `properties`; otherwise the dict itself holds
+    them, and a `required` entry that is a list names the required keys.
+    """
+    required = _names(raw.get("required"))
+    if isinstance(raw.get("properties"), Mapping) and set(raw) <= _SCHEMA_KEYWORDS:
+        return raw["properties"], required, raw.get("additionalProperties") is False
+    if isinstance(raw.get("required"), list):
+        raw = {name: entry for name, entry in raw.items() if name != "required"}
+    return raw, required, False
 
 
 def _listed(value: Any) -> list[Any]:

@@ -259,3 +259,11 @@ def test_a_required_flag_makes_a_key_required_unless_it_has_a_default(
         ("error", "plugin_config of 'cfg': missing required config key 'token' (string)")
     ]
     assert config_messages(registry, token="t") == []
+
+
+def test_a_plugin_without_a_config_schema_accepts_any_config(registry: PluginRegistry) -> None:
+    config = {"webhook_url": "https://x", "timeout": 30}
+    assert (
+        check_function_node(registry, "my-plugin", "my_function", {"input": "x"}, config=config)
+        == []
+    )
