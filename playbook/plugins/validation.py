@@ -42,26 +42,28 @@ def check_function_node(
         metadata = registry.metadata(plugin)
     except PluginError as error:
         return [located(error)]
-    found: list[Diagnostic] = []
+    config = config or {}
     settings = bind(
         config_schema(metadata),
-        config or {},
+        config,
         config_owner(plugin),
         kind="config key",
-        deferred=_known_at_run_time(config or {}, environment=True),
+        deferred=_known_at_run_time(config, environment=True),
     )
-    found += [located(error) for error in settings.errors]
-    found += [located(warning, "warning") for warning in settings.warnings]
+    configured = [
+        *map(located, settings.errors),
+        *(located(warning, "warning") for warning in settings.warnings),
+    ]
     signature = metadata.functions.get(function)
     if signature is None:
-        return [located(unknown_function(metadata, plugin, function)), *found]
+        return [located(unknown_function(metadata, plugin, function)), *configured]
     call = bind(
         function_schema(signature),
         params,
         f"{plugin}.{function}",
         deferred=_known_at_run_time(params),
     )
-    return [*map(located, call.errors), *found]
+    return [*map(located, call.errors), *configured]
 
 
 def check_program(registry: PluginRegistry, program: Program, file: str) -> list[Diagnostic]:
