@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from collections import Counter
@@ -11,7 +10,7 @@ from typing import Any, NoReturn
 
 import click
 
-from playbook.cli.app import EXIT_ERROR, cli, echo_warnings, runbook_argument
+from playbook.cli.app import EXIT_ERROR, cli, echo, echo_warnings, runbook_argument
 from playbook.cli.variables import (
     check_json,
     check_lines,
@@ -22,7 +21,7 @@ from playbook.cli.variables import (
 from playbook.compiler import CompileResult, compile_file
 from playbook.compiler.ir import Program
 from playbook.diagnostics import Diagnostic, PlaybookError
-from playbook.plugins import PluginRegistry, check_program
+from playbook.plugins import PluginRegistry, check_nodes
 from playbook.runtime.variables import VariableSources, missing_error
 
 
@@ -63,15 +62,15 @@ def validate(
     With variables (--var, --vars-file, --vars-env) every template is rendered, without running
     anything; validate never prompts.
     """
+    registry = PluginRegistry()
     try:
-        result = compile_file(file)
+        # Function nodes are checked against the installed plugins in the compiler's own pass,
+        # so plugin problems are listed with every other problem of the file.
+        result = compile_file(
+            file, lambda runbook, nodes: check_nodes(registry, runbook, nodes, str(file))
+        )
     except PlaybookError as error:
         _invalid(file, error, as_json)
-    plugin_problems = check_program(PluginRegistry(), result.program, str(file))
-    if any(d.severity == "error" for d in plugin_problems):
-        diagnostics = sorted(result.warnings + plugin_problems, key=lambda d: d.line or 0)
-        _invalid(file, PlaybookError(diagnostics, result.source_lines), as_json)
-    result = dataclasses.replace(result, warnings=result.warnings + plugin_problems)
     check = None
     if check_vars or gives_values(variable_sources):
         try:
@@ -84,7 +83,7 @@ def validate(
         data = _validation_json(file, result.warnings, result)
         if check is not None:
             data |= {"valid": check.ok, "variables": check_json(check)}
-        click.echo(json.dumps(data, indent=2))
+        echo(json.dumps(data, indent=2))
         if check is not None and not check.ok:
             sys.exit(EXIT_ERROR)
         return
@@ -92,10 +91,10 @@ def validate(
     if check is not None:
         echo_warnings(check.bound.warnings, [])
     for line in _summary_lines(file, result.program):
-        click.echo(line)
+        echo(line)
     if check is not None:
         for line in check_lines(check):
-            click.echo(line)
+            echo(line)
         if not check.ok:
             sys.exit(EXIT_ERROR)
 
@@ -103,12 +102,12 @@ def validate(
 def _invalid(file: Path, error: PlaybookError, as_json: bool) -> NoReturn:
     """Report every diagnostic of an invalid runbook and exit 1."""
     if as_json:
-        click.echo(json.dumps(_validation_json(file, error.diagnostics, None), indent=2))
+        echo(json.dumps(_validation_json(file, error.diagnostics, None), indent=2))
         sys.exit(EXIT_ERROR)
     errors = error.errors()
-    click.echo(error.render(), err=True)
+    echo(error.render(), err=True)
     noun = "error" if len(errors) == 1 else "errors"
-    click.echo(f"\n{file}: {len(errors)} {noun}", err=True)
+    echo(f"\n{file}: {len(errors)} {noun}", err=True)
     sys.exit(EXIT_ERROR)
 
 

@@ -13,7 +13,7 @@ from types import FrameType
 
 import click
 
-from playbook.cli.app import cli, echo_warnings, runbook_argument
+from playbook.cli.app import cli, echo_warnings, runbook_argument, use_redactor
 from playbook.cli.config import current_settings
 from playbook.cli.variables import bind, variable_options
 from playbook.compiler import CompileResult, load_program
@@ -22,9 +22,9 @@ from playbook.diagnostics import PlaybookError
 from playbook.plugins import PluginRegistry, check_program
 from playbook.runtime.display import Display, themed_console
 from playbook.runtime.interpreter import Interpreter, RunSettings
-from playbook.runtime.prompts import Prompter
+from playbook.runtime.prompts import InputClosed, Prompter
 from playbook.runtime.rendering import Renderer, render_problems
-from playbook.runtime.store import RunRecord, Store
+from playbook.runtime.store import OpenMode, RunRecord, Store
 from playbook.runtime.variables import BoundVariables, VariableSources
 from playbook.settings import Settings
 from playbook.settings.logs import run_logging
@@ -58,8 +58,8 @@ parallel_option = click.option(
 )
 
 
-def open_store(state_path: Path) -> Store:
-    return Store(state_path.expanduser(), timeout=current_settings().database.timeout)
+def open_store(state_path: Path, mode: OpenMode) -> Store:
+    return Store(state_path.expanduser(), mode, timeout=current_settings().database.timeout)
 
 
 def back_up(store: Store) -> None:
@@ -95,7 +95,8 @@ def run(
     registry = PluginRegistry()
     check_plugins(loaded, file, registry)
     bound, renderer = prepare_variables(loaded.program, variable_sources)
-    with open_store(state_path) as store:
+    with open_store(state_path, OpenMode.CREATE) as store:
+        store.use_redactor(bound.redactor)
         back_up(store)
         run_id = store.create_run(
             title=loaded.program.runbook.title,
@@ -121,7 +122,9 @@ def run(
 @parallel_option
 @state_path_option
 @click.option(
-    "--force", is_flag=True, help="Resume even though FILE changed since the run started."
+    "--force",
+    is_flag=True,
+    help="Resume even though FILE changed since the run started (never a run of another file).",
 )
 def resume(
     file: Path,
@@ -137,16 +140,12 @@ def resume(
     echo_warnings(loaded.warnings, loaded.source_lines)
     registry = PluginRegistry()
     check_plugins(loaded, file, registry)
-    with open_store(state_path) as store:
+    with open_store(state_path, OpenMode.EXISTING) as store:
         record = find_resumable(store, file, run_id)
-        if record.source_sha256 != loaded.program.source_sha256 and not force:
-            raise PlaybookError.single(
-                f"{file} changed since run {record.id} started",
-                hint=f"resume anyway with `playbook resume {file} {record.id} --force`, "
-                f"or start a new run with `playbook run {file}`",
-            )
+        check_same_workflow(record, file, loaded.program, force)
         sources = dataclasses.replace(variable_sources, stored=record.variables)
         bound, renderer = prepare_variables(loaded.program, sources)
+        store.use_redactor(bound.redactor)
         back_up(store)
         store.ensure_nodes(record.id, [node.id for node in loaded.program.nodes])
         request = RunRequest(
@@ -165,7 +164,7 @@ def resume(
 def set_status(file: Path, run_id: int, status: str, force: bool, state_path: Path) -> None:
     """Set the status of run RUN_ID by hand, e.g. mark an orphaned RUNNING run ABORTED."""
     status = status.upper()
-    with open_store(state_path) as store:
+    with open_store(state_path, OpenMode.EXISTING) as store:
         record = store.run(run_id)
         if record is None:
             raise PlaybookError.single(
@@ -180,13 +179,48 @@ def set_status(file: Path, run_id: int, status: str, force: bool, state_path: Pa
             console.print(f"run {run_id} is already {status}", markup=False)
             return
         question = f"Change run {run_id} ({record.title}) from {record.status} to {status}?"
-        if not force and not Prompter(console).confirm(question):
+        if not force and not _confirmed(Prompter(console), question):
             raise PlaybookError.single("status left unchanged", hint="answer yes, or pass --force")
         back_up(store)
         store.set_run_status(
             run_id, "set-status", record.status, status, operator_name(), detail="set by hand"
         )
         console.print(f"run {run_id}: {record.status} → {status}", markup=False)
+
+
+def _confirmed(prompter: Prompter, question: str) -> bool:
+    try:
+        return prompter.confirm(question)
+    except InputClosed as closed:
+        raise PlaybookError.single(
+            f"status left unchanged: {closed}",
+            hint="pass --force to change it without a question",
+        ) from None
+
+
+def check_same_workflow(record: RunRecord, file: Path, program: Program, force: bool) -> None:
+    """Refuse to resume a run of another runbook, and a changed runbook unless `force`.
+
+    A run belongs to the runbook file it was started from: the same resolved path, or a file
+    with exactly the same text (the runbook was moved or copied). A title is not an identity:
+    runbooks of different teams share titles like "Deploy", and a title is free to change.
+    """
+    same_path = record.runbook_path == str(file.resolve())
+    same_text = record.source_sha256 == program.source_sha256
+    if not same_path and not same_text:
+        raise PlaybookError.single(
+            f"run {record.id} is a run of {record.runbook_path} ({record.title!r}), "
+            f"not of {file} ({program.runbook.title!r})",
+            hint=f"resume it with `playbook resume {record.runbook_path} {record.id}`, "
+            f"or start a run of {file} with `playbook run {file}`; "
+            "--force never resumes a run of another runbook",
+        )
+    if not same_text and not force:
+        raise PlaybookError.single(
+            f"{file} changed since run {record.id} started",
+            hint=f"resume anyway with `playbook resume {file} {record.id} --force`, "
+            f"or start a new run with `playbook run {file}`",
+        )
 
 
 def check_plugins(loaded: CompileResult, file: Path, registry: PluginRegistry) -> None:
@@ -203,12 +237,11 @@ def prepare_variables(
 ) -> tuple[BoundVariables, Renderer]:
     """Bind the variables and render every template once, before anything runs."""
     bound = bind(program, sources)
+    use_redactor(bound.redactor)
     renderer = Renderer(bound.values)
     problems = render_problems(program, renderer)
     if problems:
-        raise PlaybookError(
-            [dataclasses.replace(p, message=bound.redact(p.message)) for p in problems]
-        )
+        raise PlaybookError(problems)
     return bound, renderer
 
 
@@ -285,7 +318,9 @@ def interpret(
     """Run the program with the operator's display and prompts; returns the run's status."""
     ui, execution = request.settings.ui, request.settings.execution
     console = themed_console(ui.color_theme)
-    display = Display(console, len(program.nodes), ui, attribute_output=request.parallel > 1)
+    display = Display(
+        console, len(program.nodes), ui, bound.redactor, attribute_output=request.parallel > 1
+    )
     settings = RunSettings(
         run_id,
         operator_name(),
@@ -294,11 +329,20 @@ def interpret(
         execution.default_timeout,
         request.parallel,
     )
-    prompter = Prompter(console, timeout=execution.interactive_timeout, hold=display.hold)
+    prompter = Prompter(
+        console,
+        timeout=execution.interactive_timeout,
+        hold=display.hold,
+        redactor=bound.redactor,
+    )
     interpreter = Interpreter(
         program, store, settings, bound, renderer, display, prompter, request.registry
     )
-    with interrupt_on_sigterm(), run_logging(request.settings.logging):
+    with (
+        interrupt_on_sigterm(),
+        run_logging(request.settings.logging, bound.redactor),
+        display.routing_prints(),
+    ):
         status = interpreter.execute()
     display.summary(run_id, store.summary(run_id), status)
     if status is RunStatus.ABORTED:

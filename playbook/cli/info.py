@@ -16,6 +16,7 @@ from playbook.cli.execution import open_store, state_path_option
 from playbook.cli.plugins_table import render_plugins_table
 from playbook.plugins import PluginRegistry
 from playbook.runtime.display import status_style, themed_console
+from playbook.runtime.store import OpenMode
 
 
 @cli.command()
@@ -34,7 +35,7 @@ def info(plugins: bool, state_path: Path) -> None:
     table.add_row("python", sys.version.split()[0])
     table.add_row("state database", str(path))
     if path.exists():
-        with open_store(path) as store:
+        with open_store(path, OpenMode.READ_ONLY) as store:
             counts = store.status_counts()
         runs = ", ".join(f"{n} {status}" for status, n in counts.items()) or "none"
         table.add_row("runs", runs)
@@ -54,7 +55,7 @@ def show(title: str, state_path: Path) -> None:
     path = state_path.expanduser()
     runs = []
     if path.exists():
-        with open_store(path) as store:
+        with open_store(path, OpenMode.READ_ONLY) as store:
             runs = store.runs_titled(title)
     if not runs:
         console.print(f"No runs of {title!r} in {path}.", markup=False)

@@ -48,12 +48,14 @@ def _render_plugin(console: Console, name: str, package: str, metadata: PluginMe
         console.print(Text(f"  {metadata.description}"))
     for warning in metadata_warnings(metadata):
         console.print(Text(f"  warning: {warning}"), style="yellow")
+    # Four columns, names and types never wrapped, parameters indented under their function:
+    # at 80 columns the description keeps room for whole words. Choices and limits are read as
+    # part of the description.
     table = Table(show_lines=False)
-    columns = ("Function", "Parameter", "Type", "Required", "Default", "Choices", "Limits")
-    for column in (*columns, "Description"):
-        table.add_column(
-            column, overflow="fold", no_wrap=column in ("Function", "Parameter", "Type")
-        )
+    table.add_column("Function", no_wrap=True)
+    table.add_column("Type", no_wrap=True)
+    table.add_column("Default", max_width=16)
+    table.add_column("Description", ratio=1)
     for function in sorted(metadata.functions.values(), key=lambda signature: signature.name):
         _section(table, function.name, function.description, function_schema(function).fields)
     settings = config_schema(metadata).fields
@@ -65,35 +67,25 @@ def _render_plugin(console: Console, name: str, package: str, metadata: PluginMe
 
 def _section(table: Table, title: str, description: str, fields: dict[str, Field]) -> None:
     # Text cells: descriptions are shown as written, never parsed as rich markup.
-    table.add_row(Text(title, style="bold"), *map(Text, [""] * 6), Text(description))
+    table.add_row(Text(title, style="bold"), Text(""), Text(""), Text(description))
     for field in fields.values():
-        table.add_row(Text(""), *_cells(field))
+        default = "required" if field.required else _show(field.default)
+        cells = (f"  {field.name}", field.declared_type, default, _about(field))
+        table.add_row(*map(Text, cells))
 
 
-def _cells(field: Field) -> list[Text]:
-    return [
-        Text(text)
-        for text in (
-            field.name,
-            field.declared_type,
-            "yes" if field.required else "no",
-            _show(field.default),
-            ", ".join(_show(choice) for choice in field.choices),
-            _limits(field),
-            field.description,
-        )
-    ]
-
-
-def _limits(field: Field) -> str:
-    limits = []
+def _about(field: Field) -> str:
+    """The description, then what values are accepted."""
+    parts = [field.description] if field.description else []
+    if field.choices:
+        parts.append("one of " + ", ".join(_show(choice) for choice in field.choices))
     if field.minimum is not None:
-        limits.append(f">= {field.minimum}")
+        parts.append(f">= {field.minimum}")
     if field.maximum is not None:
-        limits.append(f"<= {field.maximum}")
+        parts.append(f"<= {field.maximum}")
     if field.pattern is not None:
-        limits.append(f"matches {field.pattern}")
-    return ", ".join(limits)
+        parts.append(f"matches {field.pattern}")
+    return "; ".join(parts)
 
 
 def _show(value: Any) -> str:

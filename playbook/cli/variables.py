@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from playbook.cli.app import echo_warnings
+from playbook.cli.app import echo_warnings, use_redactor
 from playbook.compiler.ir import Program, VariableDef
 from playbook.conversion import convert
 from playbook.diagnostics import Diagnostic
@@ -21,8 +21,8 @@ from playbook.runtime.variables import (
     BoundVariables,
     VariableSources,
     bind_available,
-    bind_variables,
     expectation,
+    prompt_missing,
 )
 
 _OPTIONS = (
@@ -81,10 +81,11 @@ def variable_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def bind(program: Program, sources: VariableSources) -> BoundVariables:
-    """Bind with the terminal prompt, showing any warning about the given values."""
-    bound = bind_variables(program, sources)
+    """Bind with the terminal prompt; a warning about the given values (a mistyped name) is
+    shown before any question, while the operator can still stop and fix the command line."""
+    bound, missing = bind_available(program, sources)
     echo_warnings(bound.warnings, [])
-    return bound
+    return prompt_missing(program, bound, missing, sources.interactive)
 
 
 def variable_lines(bound: BoundVariables) -> list[str]:
@@ -118,10 +119,8 @@ class VariableCheck:
 def check_variables(program: Program, sources: VariableSources) -> VariableCheck:
     """Bind without prompting (validate never asks) and render every template."""
     bound, missing = bind_available(program, dataclasses.replace(sources, interactive=False))
-    problems = [
-        dataclasses.replace(problem, message=bound.redact(problem.message))
-        for problem in render_problems(program, Renderer(bound.values))
-    ]
+    use_redactor(bound.redactor)
+    problems = render_problems(program, Renderer(bound.values))
     return VariableCheck(program, bound, missing, problems)
 
 

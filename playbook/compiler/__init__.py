@@ -7,7 +7,7 @@ runbook is the same in every environment.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,14 +15,25 @@ from pathlib import Path
 from playbook.compiler.conditions import attach_triggers
 from playbook.compiler.dependencies import expand_dependencies
 from playbook.compiler.graph import topological_order
-from playbook.compiler.ir import Program
+from playbook.compiler.ir import Node, Program, Runbook
 from playbook.compiler.machine import machine_definition
 from playbook.compiler.schema import check_nodes, check_runbook, check_variables
 from playbook.compiler.source import Source, parse_source, read_source
 from playbook.compiler.templates import check_templates
 from playbook.diagnostics import Diagnostic, PlaybookError
 
-__all__ = ["CompileResult", "compile_file", "compile_source", "compile_text", "load_program"]
+__all__ = [
+    "CompileResult",
+    "NodeChecks",
+    "compile_file",
+    "compile_source",
+    "compile_text",
+    "load_program",
+]
+
+#: Checks that need the environment (`validate` checks Function nodes against the installed
+#: plugins), run in the same pass so a runbook's problems are all reported at once.
+NodeChecks = Callable[[Runbook, list[Node]], list[Diagnostic]]
 
 
 @dataclass(frozen=True)
@@ -56,7 +67,7 @@ def compile_source(source: Source) -> CompileResult:
         return _compile(source)
 
 
-def _compile(source: Source) -> CompileResult:
+def _compile(source: Source, node_checks: NodeChecks | None = None) -> CompileResult:
     # 1. Fields: metadata, variable definitions, nodes with their own fields.
     runbook = check_runbook(source)
     variables = check_variables(source)
@@ -65,10 +76,10 @@ def _compile(source: Source) -> CompileResult:
     expansions = expand_dependencies(source, nodes)
     nodes = attach_triggers(source, nodes, expansions, variables)
     check_templates(source, runbook, nodes, variables)
-    # 3. Order: only a graph whose edges all resolved can be ordered meaningfully.
-    order: tuple[str, ...] = ()
-    if not source.has_errors():
-        order = topological_order(source, nodes)
+    # 3. Order, and the cycles, among the nodes built so far (even when others are in error).
+    order = topological_order(source, nodes)
+    if node_checks is not None:
+        source.diagnostics.extend(node_checks(runbook, nodes))
     if source.has_errors():
         raise source.fail()
     program = Program(
@@ -88,9 +99,9 @@ def compile_text(text: str, name: str = "<runbook>") -> CompileResult:
         return _compile(parse_source(text, name))
 
 
-def compile_file(path: Path) -> CompileResult:
+def compile_file(path: Path, node_checks: NodeChecks | None = None) -> CompileResult:
     with _without_collector_pauses():
-        return _compile(read_source(path))
+        return _compile(read_source(path), node_checks)
 
 
 def load_program(path: Path) -> CompileResult:

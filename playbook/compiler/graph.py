@@ -9,13 +9,19 @@ from playbook.compiler.source import Source
 
 
 def topological_order(source: Source, nodes: list[Node]) -> tuple[str, ...]:
-    """Kahn's algorithm; among ready nodes, declaration order decides."""
+    """Kahn's algorithm; among ready nodes, declaration order decides.
+
+    An edge to a node that was dropped for another error is left out, so the cycles among the
+    remaining nodes are still found and reported with that error.
+    """
     index = {node.id: position for position, node in enumerate(nodes)}
-    waiting = [len(node.edges) for node in nodes]
+    waiting = [0] * len(nodes)
     downstream: list[list[int]] = [[] for _ in nodes]
     for position, node in enumerate(nodes):
         for edge in node.edges:
-            downstream[index[edge.source]].append(position)
+            if edge.source in index:
+                downstream[index[edge.source]].append(position)
+                waiting[position] += 1
     ready = [position for position, count in enumerate(waiting) if count == 0]
     heapq.heapify(ready)
     order: list[str] = []
@@ -40,7 +46,11 @@ def _report_cycle(
     seen = {start: 0}
     current = start
     while True:
-        current = next(index[e.source] for e in nodes[current].edges if index[e.source] in stuck)
+        current = next(
+            index[e.source]
+            for e in nodes[current].edges
+            if e.source in index and index[e.source] in stuck
+        )
         if current in seen:
             loop = path[seen[current] :]
             break
@@ -51,7 +61,8 @@ def _report_cycle(
     first = min(loop)
     rotated = ids[ids.index(nodes[first].id) :] + ids[: ids.index(nodes[first].id)]
     text = " → ".join([*rotated, rotated[0]])
-    kinds = {e.kind for p in loop for e in nodes[p].edges if index[e.source] in set(loop)}
+    members = set(loop)
+    kinds = {e.kind for p in loop for e in nodes[p].edges if index.get(e.source) in members}
     hint = "remove one of these dependencies"
     if "condition" in kinds:
         hint += " (a node named in a `when` condition is waited for, so it counts as one)"

@@ -336,6 +336,12 @@ class Program:
                 line=error.lineno,
                 hint="pass a .playbook.toml file, or an IR written by `playbook compile`",
             ) from None
+        except RecursionError:
+            raise PlaybookError.single(
+                "not a compiled runbook: its JSON is nested too deeply",
+                file=file,
+                hint="pass a .playbook.toml file, or an IR written by `playbook compile`",
+            ) from None
         version = data.get("ir_version") if isinstance(data, dict) else None
         if version != IR_VERSION:
             raise PlaybookError.single(

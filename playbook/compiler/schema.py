@@ -387,6 +387,21 @@ def _required_text(fields: _Fields, key: str, example: str) -> str:
     return value or ""
 
 
+def _name(fields: _Fields, key: str, example: str) -> str:
+    """A plugin or function name, written out: it is checked against the installed plugins
+    before any variable has a value, so it cannot be a template ("" when it is one)."""
+    value = _required_text(fields, key, example)
+    if not is_template(value):
+        return value
+    fields.error(
+        key,
+        f"field {key!r} is a name, not a template",
+        f"write the name itself, e.g. {key} = {example}; "
+        "choose between plugins with `when` conditions on separate nodes",
+    )
+    return ""
+
+
 def _command_fields(fields: _Fields) -> dict[str, Any]:
     timeout = fields.get(
         "timeout",
@@ -412,8 +427,8 @@ def _command_fields(fields: _Fields) -> dict[str, Any]:
 
 def _function_fields(fields: _Fields) -> dict[str, Any]:
     return {
-        "plugin": _required_text(fields, "plugin", '"python"'),
-        "function": _required_text(fields, "function", '"notify"'),
+        "plugin": _name(fields, "plugin", '"python"'),
+        "function": _name(fields, "function", '"notify"'),
         "function_params": fields.table_of("function_params"),
         "plugin_config": fields.table_of("plugin_config"),
     }

@@ -137,13 +137,25 @@ def parse_source(text: str, name: str) -> Source:
             ],
             lines,
         ) from None
+    except RecursionError:
+        raise PlaybookError(
+            [
+                Diagnostic(
+                    "invalid TOML: arrays or inline tables are nested too deeply",
+                    name,
+                    hint="runbook values nest a few levels at most; look for a run of [ or {",
+                )
+            ],
+            lines,
+        ) from None
     return Source(name, text, data, lines, SourceMap.scan(lines))
 
 
 def read_source(path: Path) -> Source:
     """Read and parse a runbook file; unreadable files become one clear error."""
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: a byte order mark, as some Windows editors write, is not part of the text.
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         siblings = [p.name for p in path.parent.glob("*.toml")] if path.parent.is_dir() else []
         close = did_you_mean(path.name, siblings)

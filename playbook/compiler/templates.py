@@ -101,6 +101,14 @@ class _Checker:
                         f"{kind}: {error.message}", error.lineno, "check the {{ }} and {% %} pairs"
                     )
                 ]
+            except RecursionError:
+                return [
+                    _Problem(
+                        "invalid template: nested too deeply to read",
+                        None,
+                        "split the expression, or compute the value before the run",
+                    )
+                ]
         problems = []
         for name in sorted(names - self.known):
             hint = (

@@ -6,13 +6,14 @@ The compiler and CLI call `check_function_node`; the runtime calls `run_function
 
 from playbook.plugins.execution import failure_message, run_function
 from playbook.plugins.registry import GROUP, PluginLoadError, PluginRegistry
-from playbook.plugins.validation import check_function_node, check_program
+from playbook.plugins.validation import check_function_node, check_nodes, check_program
 
 __all__ = [
     "GROUP",
     "PluginLoadError",
     "PluginRegistry",
     "check_function_node",
+    "check_nodes",
     "check_program",
     "failure_message",
     "run_function",

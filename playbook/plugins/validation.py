@@ -9,11 +9,11 @@ known at run time, so they count as present but are checked when the node runs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from playbook.compiler.ir import Program
+from playbook.compiler.ir import Node, Program, Runbook
 from playbook.diagnostics import Diagnostic, Severity
 from playbook.domain.plugins import PluginError
 from playbook.plugins.binding import bind, unknown_function
@@ -68,17 +68,23 @@ def check_function_node(
 
 def check_program(registry: PluginRegistry, program: Program, file: str) -> list[Diagnostic]:
     """Every Function node of `program` checked against the installed plugins."""
+    return check_nodes(registry, program.runbook, program.nodes, file)
+
+
+def check_nodes(
+    registry: PluginRegistry, runbook: Runbook, nodes: Iterable[Node], file: str
+) -> list[Diagnostic]:
+    """Every Function node among `nodes` checked against the installed plugins (`validate`
+    checks the nodes of a runbook that does not compile too)."""
     found: list[Diagnostic] = []
-    for node in program.nodes:
+    for node in nodes:
         if node.type == "Function" and node.plugin and node.function:
             problems = check_function_node(
                 registry,
                 node.plugin,
                 node.function,
                 node.function_params,
-                config=effective_config(
-                    node.plugin, node.plugin_config, program.runbook.plugin_config
-                ),
+                config=effective_config(node.plugin, node.plugin_config, runbook.plugin_config),
                 file=file,
                 line=node.line,
             )

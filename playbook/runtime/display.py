@@ -1,14 +1,20 @@
-"""What the operator sees during a run: headers, progress, results and the final summary."""
+"""What the operator sees during a run: headers, progress, results and the final summary.
+
+The display is the run's terminal: every text it is given passes through the run's `Redactor`
+before rich lays it out (a line wrapped by the layout could split a secret), and what a plugin
+function prints reaches the terminal through it too.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import io
 import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, TextIO
 
 from rich.color import ColorSystem
 from rich.console import Console
@@ -20,6 +26,7 @@ from rich.theme import Theme
 
 from playbook.compiler.ir import NodeState, RunStatus
 from playbook.conversion import convert
+from playbook.runtime.redaction import Redactor
 from playbook.settings import UiSettings
 
 BAR_WIDTH = 20
@@ -98,11 +105,13 @@ class Display:
         console: Console,
         total: int,
         ui: UiSettings | None = None,
+        redactor: Redactor | None = None,
         attribute_output: bool = False,
     ) -> None:
         self.console = console
         self.total = total
         self.ui = ui or UiSettings()
+        self.redact = redactor or Redactor()
         self.attribute_output = attribute_output
         self.done = 0
         self.color_system = _COLOR_SYSTEMS.get(console.color_system or "")
@@ -111,6 +120,10 @@ class Display:
         self._held: list[tuple[str, str]] | None = None
         self._dropped = 0
         self._open_lines: set[tuple[str, str]] = set()
+        # Where output is written, fixed now: while `routing_prints` is active, sys.stdout and
+        # sys.stderr lead back here.
+        self._streams = {"stdout": sys.stdout, "stderr": sys.stderr}
+        self._thread = threading.local()
 
     def line(self, *parts: tuple[str, str]) -> None:
         """Write one line of styled parts straight to the terminal.
@@ -120,6 +133,7 @@ class Display:
         """
         rendered = []
         for text, style in parts:
+            text = self.redact(text)
             if style and self.color_system is not None:
                 if style not in self.styles:
                     self.styles[style] = self.console.get_style(style)
@@ -156,14 +170,15 @@ class Display:
         self, run_id: int, title: str, description: str, variables: Mapping[str, Any], resumed: bool
     ) -> None:
         verb = "Resuming" if resumed else "Starting"
-        self.console.rule(Text(f"{title}", style="bold"))
+        self.console.rule(Text(self.redact(title), style="bold"))
         self.console.print(Text(f"{verb} run {run_id}", style="dim"))
-        if description.strip():
-            self.console.print(Markdown(description.strip()))
+        self.description(description, manual=True)
         if variables:
-            table = Table(title="Variables", show_header=False, box=None, title_justify="left")
+            # A line of its own: as the title of a narrow table it would wrap ("Variab / les").
+            self.console.print(Text("Variables", style="italic"))
+            table = Table(show_header=False, box=None)
             for name, value in variables.items():
-                table.add_row(Text(name, style="bold"), Text(convert(value, "string")))
+                table.add_row(Text(name, style="bold"), Text(self.redact(convert(value, "string"))))
             self.console.print(table)
 
     def node_started(self, position: int, node_type: str, name: str, attempt: int) -> None:
@@ -207,10 +222,12 @@ class Display:
             return
         if text.strip():
             with self._lock:
-                self.console.print(Markdown(text.strip()))
+                self.console.print(Markdown(self.redact(text).strip()))
 
     def output(self, node_id: str, stream: str, text: str) -> None:
-        """Live output of a node's command."""
+        """Live output of a node's command or plugin function, in whole lines (a secret is
+        never split between two calls)."""
+        text = self.redact(text)
         with self._lock:
             if self.attribute_output:
                 text = self._attributed(node_id, stream, text)
@@ -237,14 +254,37 @@ class Display:
         return "".join(parts)
 
     def _write(self, stream: str, text: str) -> None:
-        target = sys.stdout if stream == "stdout" else sys.stderr
+        target = self._streams[stream]
         self.console.file.flush()
         target.write(text)
         target.flush()
 
+    @contextlib.contextmanager
+    def routing_prints(self) -> Iterator[None]:
+        """While a run goes on, sys.stdout and sys.stderr hand what a plugin function prints
+        (on the thread running it, see `captured`) to the display; other writes pass through."""
+        saved = sys.stdout, sys.stderr
+        sys.stdout = _PrintRouter(saved[0], "stdout", self._thread)  # type: ignore[assignment]
+        sys.stderr = _PrintRouter(saved[1], "stderr", self._thread)  # type: ignore[assignment]
+        try:
+            yield
+        finally:
+            sys.stdout, sys.stderr = saved
+
+    @contextlib.contextmanager
+    def captured(self, node_id: str) -> Iterator[PrintedText]:
+        """What this thread prints meanwhile is `node_id`'s output, shown and kept for the record."""
+        printed = PrintedText(self, node_id)
+        self._thread.printed = printed
+        try:
+            yield printed
+        finally:
+            self._thread.printed = None
+            printed.close()
+
     def note(self, text: str, style: str = "dim") -> None:
         with self._lock:
-            self.console.print(Text(text, style=style))
+            self.console.print(Text(self.redact(text), style=style))
 
     def outcome(self, status: str, detail: str, node_id: str = "") -> None:
         """How an attempt ended; several running at once, each line names its node."""
@@ -274,3 +314,82 @@ class Display:
         self.console.print()
         self.console.print(table)
         self.console.print(Text.assemble("Run status: ", (status, status_style(status))))
+
+
+class _PrintRouter(io.TextIOBase):
+    """sys.stdout or sys.stderr during a run: a thread running a plugin function writes to its
+    `PrintedText`; every other thread writes to the stream as usual."""
+
+    def __init__(self, stream: TextIO, name: str, thread: threading.local) -> None:
+        self.stream = stream
+        self.name = name
+        self.thread = thread
+
+    def _target(self) -> TextIO:
+        printed: PrintedText | None = getattr(self.thread, "printed", None)
+        return self.stream if printed is None else printed.streams[self.name]
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        return self._target().write(text)
+
+    def flush(self) -> None:
+        self._target().flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.stream, "encoding", None) or "utf-8"
+
+
+class _LineWriter(io.TextIOBase):
+    """A text stream that hands whole lines to the display, the rest when flushed or closed."""
+
+    def __init__(self, printed: PrintedText, stream: str) -> None:
+        self.printed = printed
+        self.stream = stream
+        self.pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        lines = self.pending + text
+        cut = lines.rfind("\n") + 1
+        self.pending = lines[cut:]
+        if cut:
+            self.printed.add(self.stream, lines[:cut])
+        return len(text)
+
+    def flush(self) -> None:
+        if self.pending:
+            text, self.pending = self.pending, ""
+            self.printed.add(self.stream, text)
+
+
+class PrintedText:
+    """What a plugin function printed, on both streams, in order."""
+
+    def __init__(self, display: Display, node_id: str) -> None:
+        self.display = display
+        self.node_id = node_id
+        self.parts: list[str] = []
+        self.streams = {name: _LineWriter(self, name) for name in ("stdout", "stderr")}
+
+    def add(self, stream: str, text: str) -> None:
+        self.parts.append(text)
+        self.display.output(self.node_id, stream, text)
+
+    def close(self) -> None:
+        for writer in self.streams.values():
+            writer.flush()
+
+    def text(self) -> str | None:
+        return "".join(self.parts) or None

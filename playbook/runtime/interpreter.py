@@ -14,7 +14,14 @@ import time
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from playbook.compiler.ir import ManualNode, Node, NodeState, Program, RunStatus
+from playbook.compiler.ir import (
+    DEFAULT_PROMPT_AFTER,
+    ManualNode,
+    Node,
+    NodeState,
+    Program,
+    RunStatus,
+)
 from playbook.diagnostics import PlaybookError
 from playbook.plugins import PluginRegistry
 from playbook.runtime.display import Display
@@ -34,6 +41,7 @@ from playbook.runtime.workers import Workers
 
 #: The operator's answers to a failure, in the order the menu offers them.
 DECISIONS = ("retry", "skip", "abort")
+SETTLED = frozenset({NodeState.OK, NodeState.FAILED, NodeState.SKIPPED})
 
 
 class RunAborted(Exception):
@@ -74,12 +82,13 @@ class Interpreter:
         self.renderer = renderer
         self.display = display
         self.prompter = prompter
-        self.journal = Journal(store, settings.run_id, settings.operator, variables.redact)
+        self.journal = Journal(store, settings.run_id, settings.operator)
         self.records = store.nodes(settings.run_id)
         self.attempts = {node_id: record.attempts for node_id, record in self.records.items()}
         self.session_attempts: Counter[str] = Counter()
         self.attempt_started: dict[str, float] = {}
-        states = {node.id: NodeState(self.records[node.id].state) for node in program.nodes}
+        # Every node of the run, those removed from the runbook since it started included.
+        states = {node_id: NodeState(record.state) for node_id, record in self.records.items()}
         self.nodes = NodeMachine(program.machine["node"], states, self.journal.node)
         initial = RunStatus.ABORTED if settings.resumed else RunStatus.RUNNING
         self.run = RunMachine(
@@ -93,12 +102,14 @@ class Interpreter:
             environment=environment,
             default_timeout=settings.default_timeout,
             output=display.output,
-            redact=variables.redact,
+            capture=display.captured,
+            redact=variables.redactor,
             prompter=prompter,
             registry=registry,
             plugin_configs=renderer.plugin_configs(program.runbook),
         )
         self.scheduler = Scheduler(program, ())
+        self.order_positions = {node_id: index for index, node_id in enumerate(program.order)}
 
     def execute(self) -> RunStatus:
         """Run every node that is not yet done; returns the run's final status."""
@@ -139,8 +150,8 @@ class Interpreter:
         self.journal.log(logging.INFO, f"{verb} by {self.settings.operator}: {title}")
         self.display.run_started(
             self.settings.run_id,
-            self.variables.redact(title),
-            self.variables.redact(description),
+            title,
+            description,
             self.variables.displayable(),
             self.settings.resumed,
         )
@@ -200,10 +211,8 @@ class Interpreter:
         rendered = self.renderer.node(node)
         position = self.display.done + len(self.workers.running) + 1
         self.display.node_started(position, node.type, rendered.name, self.attempts[node.id])
-        if rendered.description and node.type != "Command":
-            self.display.description(
-                self.variables.redact(rendered.description), manual=node.type == "Manual"
-            )
+        if rendered.description:
+            self.display.description(rendered.description, manual=node.type == "Manual")
 
     def _attempt(self, node: Node, rendered: Node) -> None:
         """Ask `prompt_before`, then run the attempt: on this thread when it needs the operator
@@ -224,8 +233,8 @@ class Interpreter:
         rendered = self.renderer.node(node)
         for warning in outcome.warnings:
             self.display.note(warning, "yellow")
-        question = self._confirmation(node)
-        if outcome.succeeded and question and not self.prompter.confirm(question):
+        question = self._confirmation(node) if outcome.succeeded else ""
+        if question and not self.prompter.confirm(question):
             answer = f"answered no to: {question}"
             outcome = replace(outcome, status=NodeState.FAILED, exception=answer)
         attempt = self.attempts[node_id]
@@ -244,8 +253,52 @@ class Interpreter:
         self._failed(node, facts)
 
     def _confirmation(self, node: Node) -> str:
-        """The question asked after a success ("" for none; a Manual node's is its approval)."""
-        return "" if isinstance(node, ManualNode) else self.renderer.node(node).prompt_after
+        """The question asked after a success ("" for none; a Manual node's is its approval).
+
+        "Continue with the next step?" is not asked when there is no next step to continue with.
+        """
+        if isinstance(node, ManualNode):
+            return ""
+        question = self.renderer.node(node).prompt_after
+        if question == DEFAULT_PROMPT_AFTER and not self._next_step_may_run(node):
+            return ""
+        return question
+
+    def _next_step_may_run(self, current: Node) -> bool:
+        """Whether a node not yet started may still run once `current` has succeeded.
+
+        A pending node may run unless it says `skip = true` or its condition is already false
+        with the outcomes known now (`current` counted as succeeded). A condition that needs
+        the outcome of a node not yet settled, or that cannot be evaluated, may hold.
+        """
+        states = self.nodes.states
+        outcomes = node_outcomes(states, self.attempts)
+
+        def known(function: str, node_id: str) -> bool:
+            if node_id == current.id:
+                return function in ("has_succeeded", "has_run")
+            if states[node_id] not in SETTLED:
+                raise ConditionError(f"the outcome of {node_id!r} is not known yet")
+            return outcomes(function, node_id)
+
+        order = self.program.order
+        start = self.order_positions[current.id]
+        # From `current` on, in the IR's order: in a chain the very next node decides at once.
+        for offset in range(1, len(order)):
+            node_id = order[(start + offset) % len(order)]
+            if states[node_id] is not NodeState.PENDING:
+                continue
+            rendered = self.renderer.node(self.program.node(node_id))
+            if rendered.skip:
+                continue
+            if rendered.trigger is None:
+                return True
+            try:
+                if Evaluator(self.variables.values, known).truth(rendered.trigger.expr):
+                    return True
+            except ConditionError:
+                return True
+        return False
 
     def _failed(self, node: Node, facts: FailureFacts) -> None:
         """The machine's rules say what may follow a failure; the operator chooses among it."""

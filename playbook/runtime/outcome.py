@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from playbook.compiler.ir import NodeState
@@ -31,8 +32,20 @@ class AttemptOutcome:
             parts.append(self.exception)
         elif self.exit_code is not None:
             parts.append(f"exit code {self.exit_code}")
-        if self.result is not None and self.succeeded:
-            parts.append(f"result: {self.result}")
+        result = self.readable_result()
+        if result is not None:
+            parts.append(f"result: {result}")
         if self.duration_s is not None:
             parts.append(f"{self.duration_s:.2f} s")
         return " · ".join(parts)
+
+    def readable_result(self) -> str | None:
+        """A success's result as the operator reads it: a string as itself, anything else as
+        JSON; nothing when the function has just printed that very text."""
+        if self.result is None or not self.succeeded:
+            return None
+        value = json.loads(self.result)
+        text = value if isinstance(value, str) else self.result
+        if self.stdout and text.strip() and self.stdout.rstrip().endswith(text.strip()):
+            return None
+        return text

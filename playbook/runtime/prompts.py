@@ -19,6 +19,8 @@ from typing import TextIO
 
 from rich.console import Console
 
+from playbook.runtime.redaction import Redactor
+
 #: Invalid answers tolerated from a non-terminal input before giving up.
 MAX_INVALID_ANSWERS = 3
 
@@ -68,7 +70,8 @@ class Prompter:
     """Asks the operator; `timeout` (seconds, 0 = none) bounds the wait for each answer.
 
     `hold` is entered while a question waits for its answer, so that output of work running in
-    the background does not land in the middle of it.
+    the background does not land in the middle of it. Questions are redacted before they are
+    shown, and so are the errors that quote them.
     """
 
     def __init__(
@@ -77,11 +80,13 @@ class Prompter:
         stream: TextIO | None = None,
         timeout: float = 0,
         hold: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext,
+        redactor: Redactor | None = None,
     ) -> None:
         self.console = console
         self.stream = stream if stream is not None else sys.stdin
         self.timeout = timeout
         self.hold = hold
+        self.redact = redactor or Redactor()
 
     def _read(self, question: str) -> str:
         self.console.print(question, end=" ", markup=False, highlight=False)
@@ -99,11 +104,12 @@ class Prompter:
             raise InputClosed("standard input is closed: no answer to " + repr(question))
         if not self.stream.isatty():
             # Echo scripted answers so the transcript reads like a session.
-            self.console.print(line.rstrip("\n"), markup=False, highlight=False)
+            self.console.print(self.redact(line.rstrip("\n")), markup=False, highlight=False)
         return line.strip().lower()
 
     def choose(self, question: str, options: dict[str, str]) -> str:
         """Ask until the answer is one of `options` (key → word); returns the key."""
+        question = self.redact(question)
         accepted = {**{key: key for key in options}, **{word: key for key, word in options.items()}}
         menu = "/".join(
             f"[{key}]{word[1:]}" if word.startswith(key) else word for key, word in options.items()

@@ -2,7 +2,8 @@
 
 A node that completed (ok, skipped, or failed and skipped by the operator) stays as it is. A node
 left running by a process that died has its attempt closed as interrupted. Every other unfinished
-node goes back to pending, to run again.
+node goes back to pending, to run again, unless it was removed from the runbook since the run
+started (`resume --force`): that one is skipped, so the run's summary and status agree.
 """
 
 from __future__ import annotations
@@ -15,22 +16,26 @@ from playbook.runtime.outcome import AttemptOutcome
 from playbook.runtime.store import NodeRecord
 
 LOST = "the run's process ended during this attempt"
+REMOVED = "removed from the runbook"
 
 
 def recover(program: Program, records: Mapping[str, NodeRecord], nodes: NodeMachine) -> set[str]:
-    """The ids of the nodes that stay settled; every other node is pending afterwards."""
+    """The ids of the runbook's nodes that stay settled; every other one is pending afterwards."""
     settled = set()
-    for node in program.nodes:
-        record = records[node.id]
+    current = {node.id for node in program.nodes}
+    for node_id, record in records.items():
         state = NodeState(record.state)
         if state in (NodeState.OK, NodeState.SKIPPED) or (
             state is NodeState.FAILED and record.decision == "skip"
         ):
-            settled.add(node.id)
+            if node_id in current:
+                settled.add(node_id)
             continue
         if state is NodeState.RUNNING:
             outcome = AttemptOutcome(status=NodeState.INTERRUPTED, exception=LOST)
-            nodes.fire(node.id, "interrupt", attempt=record.attempts, outcome=outcome, reason=LOST)
+            nodes.fire(node_id, "interrupt", attempt=record.attempts, outcome=outcome, reason=LOST)
         if state is not NodeState.PENDING:
-            nodes.fire(node.id, "reset")
+            nodes.fire(node_id, "reset")
+        if node_id not in current:
+            nodes.fire(node_id, "skip", reason=REMOVED)
     return settled

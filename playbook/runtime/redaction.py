@@ -1,32 +1,83 @@
-"""Replacing secret values in text that is shown or stored, wherever they appear."""
+"""Replacing secret values in text that is shown or stored, wherever they appear.
+
+One `Redactor` per command, built from the secret values once they are bound, is handed to
+every sink that writes: the run's display and prompts, the state database, the log file and
+the command line's error output. Each sink redacts whatever it writes, so no call site has to
+remember to.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Iterable
+from typing import Any
 
 from playbook.templating import shell_quote
 
 REDACTED = "[REDACTED]"
 
 
-class Redactor:
-    """Replaces each secret by `[REDACTED]`: as written, shell-quoted, and as Python's repr.
+def _forms(secret: str) -> set[str]:
+    """How a secret can appear in text: as written, shell-quoted, as Python's repr, and
+    escaped inside a larger repr or JSON string (quotes, backslashes, newlines, non-ASCII)."""
+    quoted = repr(secret)
+    return {
+        secret,
+        shell_quote(secret),
+        quoted,
+        quoted[1:-1],
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+    }
 
-    The quoted forms are what a rendered command or an error message shows of a value that
-    contains quotes, backslashes or newlines.
+
+class Redactor:
+    """Replaces each secret by `[REDACTED]` in text, in nested data and in JSON text.
+
+    A redactor without secrets returns everything unchanged, at the cost of one test.
     """
 
-    def __init__(self, secrets: Iterable[str]) -> None:
-        forms = {
-            form
-            for secret in secrets
-            if secret
-            for form in (secret, shell_quote(secret), repr(secret))
-        }
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        forms = {form for secret in secrets if secret for form in _forms(secret) if form}
         # Longest first, so a secret containing another one is replaced whole.
         self.forms = sorted(forms, key=len, reverse=True)
 
+    def __bool__(self) -> bool:
+        return bool(self.forms)
+
     def __call__(self, text: str) -> str:
         for form in self.forms:
-            text = text.replace(form, REDACTED)
+            if form in text:
+                text = text.replace(form, REDACTED)
         return text
+
+    def data(self, value: Any) -> Any:
+        """`value` with every string inside it (dictionary keys too) redacted."""
+        if not self.forms:
+            return value
+        if isinstance(value, str):
+            return self(value)
+        if isinstance(value, dict):
+            return {self.data(key): self.data(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.data(item) for item in value]
+        return value
+
+    def json_text(self, text: str) -> str:
+        """JSON text with its strings redacted, still valid JSON (a plain replace could cut
+        through its structure, e.g. for a secret made of digits)."""
+        if not any(form in text for form in self.forms):
+            return text
+        return json.dumps(self.data(json.loads(text)), ensure_ascii=False)
+
+
+class RedactingFormatter(logging.Formatter):
+    """A log formatter whose every line, traceback included, is redacted."""
+
+    def __init__(self, fmt: str, redactor: Redactor) -> None:
+        super().__init__(fmt)
+        self.redactor = redactor
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.redactor(super().format(record))

@@ -17,6 +17,7 @@ from jinja2 import Template
 from playbook.compiler.ir import Node, Program, Runbook
 from playbook.conversion import ConversionError, convert
 from playbook.diagnostics import Diagnostic, PlaybookError
+from playbook.runtime.commands import longest_command
 from playbook.templating import is_template, make_environment
 
 
@@ -93,8 +94,18 @@ class Renderer:
             problems.append(f"field 'timeout' must be a positive number of seconds, got {timeout}")
         if fields["critical"] is True and fields["skip"] is True:
             problems.append("field 'skip': a critical node cannot be skipped")
-        if problems:
-            raise PlaybookError([Diagnostic(f"node {node.id!r} {problem}") for problem in problems])
+        diagnostics = [Diagnostic(f"node {node.id!r} {problem}") for problem in problems]
+        size = len((fields.get("command_name") or "").encode("utf-8", "replace"))
+        if size > longest_command():
+            diagnostics.append(
+                Diagnostic(
+                    f"node {node.id!r} field 'command_name' renders to {size:,} bytes; the system"
+                    f" starts commands of at most {longest_command():,} bytes",
+                    hint="write a large value to a file and pass the file's path instead",
+                )
+            )
+        if diagnostics:
+            raise PlaybookError(diagnostics)
         return replace(node, **fields)
 
     def _field(self, value: Any, name: str, problems: list[str]) -> Any:

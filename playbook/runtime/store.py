@@ -4,16 +4,21 @@ Every transition is one `BEGIN IMMEDIATE` transaction in WAL mode with `synchron
 is committed before the side effect it allows, so after a crash the database shows exactly
 which node was in flight. The file is created private (0600) and a database that is not
 Playbook's is refused, never replaced.
+
+Only `run` creates the database (`OpenMode.CREATE`); commands that continue or inspect runs open
+an existing one, so a mistyped path is an error instead of a new, empty database. Every text
+the store writes passes through its `Redactor`: no secret reaches the file, its WAL or a backup.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import enum
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +26,7 @@ from typing import Any
 from playbook.compiler.ir import NodeState, RunStatus
 from playbook.diagnostics import PlaybookError
 from playbook.runtime.outcome import AttemptOutcome
+from playbook.runtime.redaction import Redactor
 
 #: "PLBK": marks a database as Playbook's in the SQLite header (PRAGMA application_id).
 APPLICATION_ID = 0x504C424B
@@ -82,6 +88,17 @@ _MIGRATIONS: dict[int, str] = {
 }
 
 
+class OpenMode(enum.Enum):
+    """How a command may open the state database."""
+
+    #: `run`: create the file (0600) and its directory when absent.
+    CREATE = "create"
+    #: `resume`, `set-status`: the database must exist already; it may be written.
+    EXISTING = "existing"
+    #: `show`, `info`: the database must exist; nothing is written to it, ever.
+    READ_ONLY = "read-only"
+
+
 def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
@@ -109,12 +126,31 @@ class NodeRecord:
     attempts: int
 
 
+@dataclass(frozen=True)
+class _Json:
+    """A JSON column's text, already redacted value by value (a plain replace over JSON text
+    could cut through its structure)."""
+
+    text: str
+
+
 class Store:
-    def __init__(self, path: Path, timeout: float = 30) -> None:
+    def __init__(
+        self,
+        path: Path,
+        mode: OpenMode = OpenMode.CREATE,
+        timeout: float = 30,
+        redactor: Redactor | None = None,
+    ) -> None:
         self.path = path.expanduser()
         #: A database this Store created holds nothing worth a backup.
         self.created = not self.path.exists()
-        self.connection = _open(self.path, timeout)
+        self.connection = _open(self.path, mode, timeout)
+        self.redactor = redactor or Redactor()
+
+    def use_redactor(self, redactor: Redactor) -> None:
+        """Redact with the secrets of the run from now on (known once its variables are bound)."""
+        self.redactor = redactor
 
     def close(self) -> None:
         self.connection.close()
@@ -149,15 +185,18 @@ class Store:
             ) from None
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic, durable unit of change."""
+    def transaction(self) -> Iterator[_Writer]:
+        """One atomic, durable unit of change; every write in it is redacted."""
         self.connection.execute("BEGIN IMMEDIATE")
         try:
-            yield self.connection
+            yield _Writer(self.connection, self.redactor)
         except BaseException:
             self.connection.execute("ROLLBACK")
             raise
         self.connection.execute("COMMIT")
+
+    def _json(self, value: Any) -> _Json:
+        return _Json(json.dumps(self.redactor.data(value)))
 
     # Runs ---------------------------------------------------------------------------------
 
@@ -177,7 +216,15 @@ class Store:
             cursor = db.execute(
                 "INSERT INTO runs (title, runbook_path, source_sha256, ir, variables, status,"
                 " operator, started_at) VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, ?)",
-                (title, runbook_path, source_sha256, ir, json.dumps(variables), operator, stamp),
+                (
+                    title,
+                    runbook_path,
+                    source_sha256,
+                    _Json(self.redactor.json_text(ir)),
+                    self._json(variables),
+                    operator,
+                    stamp,
+                ),
             )
             run_id = int(cursor.lastrowid or 0)
             db.executemany(
@@ -206,7 +253,7 @@ class Store:
             )
             if variables is not None:
                 db.execute(
-                    "UPDATE runs SET variables = ? WHERE id = ?", (json.dumps(variables), run_id)
+                    "UPDATE runs SET variables = ? WHERE id = ?", (self._json(variables), run_id)
                 )
             _event(db, run_id, None, trigger, source, dest, operator, detail, stamp)
 
@@ -351,8 +398,33 @@ class Store:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+class _Writer:
+    """The connection as a transaction sees it: every text parameter is redacted on its way in,
+    whichever column it is written to."""
+
+    def __init__(self, connection: sqlite3.Connection, redactor: Redactor) -> None:
+        self.connection = connection
+        self.redactor = redactor
+
+    def _clean(self, params: Iterable[Any]) -> tuple[Any, ...]:
+        return tuple(
+            self.redactor(value)
+            if isinstance(value, str)
+            else value.text
+            if isinstance(value, _Json)
+            else value
+            for value in params
+        )
+
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Cursor:
+        return self.connection.execute(sql, self._clean(params))
+
+    def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> sqlite3.Cursor:
+        return self.connection.executemany(sql, (self._clean(row) for row in rows))
+
+
 def _event(
-    db: sqlite3.Connection,
+    db: _Writer,
     run_id: int,
     node_id: str | None,
     trigger: str,
@@ -375,14 +447,23 @@ def _run_record(row: tuple[Any, ...]) -> RunRecord:
     return RunRecord(*values)
 
 
-def _open(path: Path, timeout: float) -> sqlite3.Connection:
-    """Open (creating privately if absent) and migrate the database, or explain why not."""
+def _open(path: Path, mode: OpenMode, timeout: float) -> sqlite3.Connection:
+    """Open the database as `mode` allows, migrating it unless read-only, or explain why not."""
     hint = "pass another --state-path, or move this file away if it is not needed"
+    if mode is not OpenMode.CREATE and not path.is_file():
+        raise PlaybookError.single(
+            f"no state database at {path}",
+            hint="check --state-path (default: database.path of `playbook config`); "
+            "`playbook run` creates the database",
+        )
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not path.exists():
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        connection = sqlite3.connect(path, isolation_level=None, timeout=timeout)
+        if mode is OpenMode.CREATE:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not path.exists():
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        # mode=rw: SQLite itself never creates the file, even if it vanished meanwhile.
+        address = f"{path.absolute().as_uri()}?mode=rw"
+        connection = sqlite3.connect(address, uri=True, isolation_level=None, timeout=timeout)
     except OSError as error:
         raise PlaybookError.single(
             f"cannot create the state database {path}: {error.strerror}", hint=hint
@@ -392,7 +473,7 @@ def _open(path: Path, timeout: float) -> sqlite3.Connection:
             f"cannot open the state database {path}: {error}", hint=hint
         ) from None
     try:
-        _prepare(connection, path)
+        _prepare(connection, path, mode)
     except sqlite3.DatabaseError as error:
         connection.close()
         raise PlaybookError.single(
@@ -404,7 +485,7 @@ def _open(path: Path, timeout: float) -> sqlite3.Connection:
     return connection
 
 
-def _prepare(connection: sqlite3.Connection, path: Path) -> None:
+def _prepare(connection: sqlite3.Connection, path: Path, mode: OpenMode) -> None:
     application_id = connection.execute("PRAGMA application_id").fetchone()[0]
     version = connection.execute("PRAGMA user_version").fetchone()[0]
     tables = connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
@@ -419,6 +500,15 @@ def _prepare(connection: sqlite3.Connection, path: Path) -> None:
             f" {SCHEMA_VERSION})",
             hint="upgrade Playbook to use this database",
         )
+    if mode is OpenMode.READ_ONLY:
+        # A read-only connection that never writes leaves no WAL behind when it closes.
+        connection.execute("PRAGMA query_only = ON")
+        if version < SCHEMA_VERSION:
+            raise PlaybookError.single(
+                f"{path} holds no Playbook runs yet (schema {version})",
+                hint="`playbook run` with this --state-path sets it up",
+            )
+        return
     connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = FULL")
     connection.execute("PRAGMA foreign_keys = ON")

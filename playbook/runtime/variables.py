@@ -63,13 +63,14 @@ class BoundVariables:
     def displayable(self) -> dict[str, Any]:
         return {k: REDACTED if k in self.secret_names else v for k, v in self.values.items()}
 
-    def redact(self, text: str) -> str:
-        """`text` with every secret value replaced by `[REDACTED]`."""
-        return self._redactor(text)
-
     @functools.cached_property
-    def _redactor(self) -> Redactor:
-        return Redactor(convert(self.values[name], "string") for name in self.secret_names)
+    def redactor(self) -> Redactor:
+        """Replaces the secret values that are set (an optional secret may have none)."""
+        return Redactor(
+            convert(self.values[name], "string")
+            for name in self.secret_names
+            if name in self.values
+        )
 
 
 def bind_variables(
@@ -77,9 +78,20 @@ def bind_variables(
 ) -> BoundVariables:
     """Every variable bound, prompting for missing required ones when interactive."""
     bound, missing = bind_available(program, sources)
+    return prompt_missing(program, bound, missing, sources.interactive, prompt)
+
+
+def prompt_missing(
+    program: Program,
+    bound: BoundVariables,
+    missing: tuple[VariableDef, ...],
+    interactive: bool,
+    prompt: Prompt | None = None,
+) -> BoundVariables:
+    """`bound` completed by asking for each `missing` variable (an error when not interactive)."""
     if not missing:
         return bound
-    if not sources.interactive:
+    if not interactive:
         raise missing_error(missing)
     ask = prompt or terminal_prompt
     values, origins = dict(bound.values), dict(bound.origins)
@@ -219,6 +231,10 @@ def _about(variable: VariableDef, with_type: bool = True) -> str:
 
 def _accept(variable: VariableDef, value: Any, origin: str) -> tuple[Any, Diagnostic | None]:
     """The value converted to the variable's type, or a diagnostic naming variable and source."""
+    unusable = _unusable_text(value)
+    if unusable is not None:
+        message = f"variable {variable.name!r} from {origin}: {unusable}"
+        return None, Diagnostic(message, hint="give the value as plain UTF-8 text")
     problem = variable.problem(value)
     if problem is None:
         return convert(value, variable.type), None
@@ -230,6 +246,27 @@ def _accept(variable: VariableDef, value: Any, origin: str) -> tuple[Any, Diagno
         text = value if isinstance(value, str) else convert(value, "string")
         message = Redactor([text])(message)
     return None, Diagnostic(message, hint=f"{variable.name} takes {expectation(variable)}")
+
+
+def _unusable_text(value: Any) -> str | None:
+    """Why a value could not reach a command, the terminal or the database intact, if so."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                return "contains a NUL character (\\x00), which no command line can carry"
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as error:
+                code = ord(item[error.start])
+                return f"contains a lone surrogate (\\u{code:04x}), which is not Unicode text"
+    return None
 
 
 def _given_values(
@@ -289,9 +326,15 @@ def _environment_values(prefix: str) -> list[tuple[str, dict[str, str]]]:
 def _file_values(path: Path) -> dict[str, Any]:
     """A flat table of NAME = value, in TOML or (for `.json` files) a JSON object."""
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: a byte order mark, as some Windows editors write, is not part of the text.
+        text = path.read_text(encoding="utf-8-sig")
     except OSError as error:
         raise PlaybookError.single(f"cannot read variables file {path}: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise PlaybookError.single(
+            f"variables file {path} is not UTF-8 text ({error.reason} at byte {error.start})",
+            hint="save it as UTF-8",
+        ) from None
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
@@ -299,6 +342,8 @@ def _file_values(path: Path) -> dict[str, Any]:
             raise PlaybookError.single(
                 f"invalid JSON: {error.msg}", file=str(path), line=error.lineno
             ) from None
+        except RecursionError:
+            raise _too_deep(path) from None
         if not isinstance(data, dict):
             raise PlaybookError.single(
                 "a JSON variables file must hold one object",
@@ -312,3 +357,13 @@ def _file_values(path: Path) -> dict[str, Any]:
         raise PlaybookError.single(
             f"invalid TOML: {error}", file=str(path), hint='write one NAME = "value" per line'
         ) from None
+    except RecursionError:
+        raise _too_deep(path) from None
+
+
+def _too_deep(path: Path) -> PlaybookError:
+    return PlaybookError.single(
+        "values are nested too deeply to read",
+        file=str(path),
+        hint="variables take flat values, lists and tables a few levels deep",
+    )

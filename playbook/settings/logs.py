@@ -1,7 +1,7 @@
 """The `playbook` logger during a run: a private rotating file, or problems on the console.
 
 Logging is attached for one command and detached after it, so nothing outlives the run (or
-leaks between in-process test invocations).
+leaks between in-process test invocations). Every line is redacted by the run's `Redactor`.
 """
 
 from __future__ import annotations
@@ -16,11 +16,14 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from playbook.diagnostics import PlaybookError
+from playbook.runtime.redaction import RedactingFormatter, Redactor
 from playbook.settings.model import LoggingSettings
 
 LOGGER = "playbook"
 FILE_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 CONSOLE_FORMAT = "%(levelname)s: %(message)s"
+#: The run's own records (node failures, how the run ended): the display already shows them.
+RUN_LOGGER = "playbook.run"
 
 
 def _private(path: str, flags: int) -> int:
@@ -44,8 +47,11 @@ class PrivateRotatingFileHandler(RotatingFileHandler):
 
 
 @contextmanager
-def run_logging(settings: LoggingSettings) -> Iterator[logging.Logger]:
+def run_logging(
+    settings: LoggingSettings, redactor: Redactor | None = None
+) -> Iterator[logging.Logger]:
     """The `playbook` logger configured by `settings` for the duration of the block."""
+    redactor = redactor or Redactor()
     logger = logging.getLogger(LOGGER)
     level = logging.getLevelNamesMapping()[settings.level]
     handler: logging.Handler
@@ -64,14 +70,18 @@ def run_logging(settings: LoggingSettings) -> Iterator[logging.Logger]:
                 f"cannot open the log file {path}: {error.strerror}",
                 hint="change logging.file_path in the configuration (`playbook config --show`)",
             ) from None
-        handler.setFormatter(logging.Formatter(FILE_FORMAT))
+        handler.setFormatter(RedactingFormatter(FILE_FORMAT, redactor))
         handler.setLevel(level)
     else:
-        # The run's display already shows progress; the console log adds only problems,
-        # unless the operator asked for DEBUG to see every transition.
+        # The run's display already shows progress and every failure; the console log adds
+        # only other problems, unless the operator asked for DEBUG to see every transition.
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter(CONSOLE_FORMAT))
-        handler.setLevel(level if level == logging.DEBUG else max(level, logging.WARNING))
+        handler.setFormatter(RedactingFormatter(CONSOLE_FORMAT, redactor))
+        if level == logging.DEBUG:
+            handler.setLevel(level)
+        else:
+            handler.setLevel(max(level, logging.WARNING))
+            handler.addFilter(lambda record: record.name != RUN_LOGGER)
     previous = logger.level
     logger.setLevel(level)
     logger.addHandler(handler)

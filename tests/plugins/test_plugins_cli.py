@@ -10,8 +10,8 @@ from playbook.cli.plugins_table import render_plugins_table
 from playbook.plugins import PluginRegistry
 
 
-def render(registry: PluginRegistry) -> str:
-    console = Console(width=200, record=True, color_system=None)
+def render(registry: PluginRegistry, width: int = 200) -> str:
+    console = Console(width=width, record=True, color_system=None)
     render_plugins_table(console, registry)
     return console.export_text()
 
@@ -23,12 +23,26 @@ def test_each_plugin_is_shown_with_its_functions_and_parameters() -> None:
     assert "Custom functionality for Playbook" in text
     assert "my_function" in text
     rows = [" ".join(line.replace("│", " ").split()) for line in text.splitlines()]
-    assert "input str yes Input parameter" in rows
+    assert "input str required Input parameter" in rows
     assert (
-        "level str no 'info' 'info', 'warning', 'error' Severity shown before the message" in rows
+        "level str 'info' Severity shown before the message; one of 'info', 'warning', 'error'"
+        in rows
     )
-    assert "seconds int yes >= 0 How long" in rows
-    assert "url str yes matches ^https?:// http:// or https:// URL" in rows
+    assert "seconds int required How long; >= 0" in rows
+    assert "url str required http:// or https:// URL; matches ^https?://" in rows
+
+
+def test_the_listing_is_readable_at_80_columns() -> None:
+    text = render(PluginRegistry(), width=80)
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "┃ Function          ┃ Type  ┃ Default  ┃ Description" in text  # headers whole
+    # Every word of a description is whole on some line: wrapping happens between words.
+    cells = " ".join(
+        part.strip() for line in lines for part in line.split("│")[4:5] if part.strip()
+    )
+    for word in ["Seconds", "before", "giving", "up", "(default", "10);", ">=", "0.001"]:
+        assert word in cells.split()
 
 
 def test_a_broken_plugin_is_listed_with_its_error(install_plugin: Callable[..., None]) -> None:

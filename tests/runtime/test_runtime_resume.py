@@ -145,6 +145,7 @@ def test_closed_input_aborts_and_the_run_resumes_with_answers(ws: Workspace) -> 
         [deploy]
         type = "Command"
         command_name = "deploy.sh"
+        prompt_before = "Deploy now?"
         """
     )
     closed = ws.run(file, answers="")
@@ -156,7 +157,7 @@ def test_closed_input_aborts_and_the_run_resumes_with_answers(ws: Workspace) -> 
 
     resumed = ws.resume(file, str(run_id), answers="y\n")
     assert resumed.code == 0, resumed.text
-    assert "Continue with the next step? [y]es/[n]o: y" in resumed.stdout
+    assert "Deploy now? [y]es/[n]o: y" in resumed.stdout
     assert ws.attempt_counts(run_id)["build"] == 1
     assert ws.states(run_id) == {"build": "ok", "deploy": "ok"}
 
@@ -170,6 +171,7 @@ def test_answers_that_are_never_valid_abort_instead_of_looping(ws: Workspace) ->
         [deploy]
         type = "Command"
         command_name = "deploy.sh"
+        prompt_before = "Deploy?"
         """
     )
     result = ws.run(file, answers="maybe\nlater\nsure\ny\n")

@@ -42,7 +42,7 @@ def test_secrets_are_bound_for_rendering_but_never_stored_or_shown(bound):
 
 def test_secret_values_are_redacted_as_written_and_as_quoted(bound):
     output = f"token={SECRET}\n+ curl -H 's3cr'\"'\"'et\\value\n' -u ops\nerror: {SECRET!r}"
-    assert bound.redact(output) == (
+    assert bound.redactor(output) == (
         "token=[REDACTED]\n+ curl -H [REDACTED] -u ops\nerror: [REDACTED]"
     )
 

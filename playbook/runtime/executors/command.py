@@ -12,15 +12,21 @@ from playbook.runtime.outcome import AttemptOutcome
 
 def run_command_node(node: CommandNode, context: Context) -> AttemptOutcome:
     timeout = node.timeout if isinstance(node.timeout, int) else context.default_timeout or None
-    result = run_command(
-        node.command_name,
-        timeout=timeout,
-        env={**context.environment, b"PLAYBOOK_NODE_ID": node.id.encode()},
-        write=functools.partial(context.output, node.id),
-        redact=context.redact,
-        interactive=node.interactive,
-        cancelled=context.cancelled,
-    )
+    try:
+        result = run_command(
+            node.command_name,
+            timeout=timeout,
+            env={**context.environment, b"PLAYBOOK_NODE_ID": node.id.encode()},
+            write=functools.partial(context.output, node.id),
+            redact=context.redact,
+            interactive=node.interactive,
+            cancelled=context.cancelled,
+        )
+    except OSError as error:
+        # The system refused to start it (an environment too large, /bin/sh missing): the node
+        # fails like a command that cannot do its work, and the operator decides what next.
+        problem = f"cannot start the command: {error.strerror or error}"
+        return AttemptOutcome(status=NodeState.FAILED, exception=problem)
     if result.interrupted:
         status, problem = NodeState.INTERRUPTED, "interrupted: the run stopped"
     elif result.timed_out:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 from playbook.plugins import PluginRegistry
+from playbook.runtime.display import PrintedText
 from playbook.runtime.prompts import Prompter
 
 #: Shows a node's live output: (node id, "stdout" or "stderr", text).
 Output = Callable[[str, str, str], None]
+#: While entered, what this thread prints is the node's output: shown, and kept for the record.
+Capture = Callable[[str], AbstractContextManager[PrintedText]]
 
 
 @dataclass
@@ -22,6 +26,8 @@ class Context:
     #: Seconds allowed to a Command node without a `timeout` of its own; 0 = no limit.
     default_timeout: float
     output: Output
+    capture: Capture
+    #: Applied to a command's output before its record is cut to size, so no cut splits a secret.
     redact: Callable[[str], str]
     prompter: Prompter
     registry: PluginRegistry

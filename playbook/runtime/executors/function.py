@@ -12,23 +12,25 @@ from playbook.runtime.outcome import AttemptOutcome
 
 
 def call_function(node: FunctionNode, context: Context) -> AttemptOutcome:
-    try:
-        result = run_function(
-            context.registry,
-            node.plugin,
-            node.function,
-            node.function_params,
-            node.plugin_config,
-            context.plugin_configs,
-        )
-    except PluginError as error:
-        return AttemptOutcome(
-            status=NodeState.FAILED, exception=context.redact(failure_message(error))
-        )
-    text = context.redact(json.dumps(result.result, default=str))
+    # What the function prints is its output, shown and kept like a command's.
+    with context.capture(node.id) as printed:
+        try:
+            result = run_function(
+                context.registry,
+                node.plugin,
+                node.function,
+                node.function_params,
+                node.plugin_config,
+                context.plugin_configs,
+            )
+        except PluginError as error:
+            return AttemptOutcome(
+                status=NodeState.FAILED, exception=failure_message(error), stdout=printed.text()
+            )
     return AttemptOutcome(
         status=NodeState.OK,
-        result=text,
+        result=json.dumps(result.result, default=str, ensure_ascii=False),
+        stdout=printed.text(),
         duration_s=result.execution_time,
-        warnings=tuple(context.redact(warning) for warning in result.warnings),
+        warnings=tuple(result.warnings),
     )
