@@ -23,6 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner
+
+from playbook.cli import cli
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 OPERATOR = "ops-tester"
 FAKE_TOOLS = (
@@ -123,6 +127,26 @@ class Workspace:
             timeout=timeout,
         )
         return Outcome(done.returncode, done.stdout, done.stderr)
+
+    def invoke(self, *args: str | Path, answers: str = "") -> Outcome:
+        """Run `playbook ARGS…` in this process (click's runner), from the workspace."""
+        previous = Path.cwd()
+        os.chdir(self.root)
+        try:
+            # Settings from the environment this test runs in are unset (None), as for `cli`.
+            unset: dict[str, str | None] = {
+                k: None for k in os.environ if k.startswith("PLAYBOOK_")
+            }
+            result = CliRunner().invoke(
+                cli,
+                [str(arg) for arg in args],
+                input=answers,
+                env={**unset, **self.env},
+                catch_exceptions=False,
+            )
+        finally:
+            os.chdir(previous)
+        return Outcome(result.exit_code, result.stdout, result.stderr)
 
     def run(self, file: Path, *args: str, answers: str = "") -> Outcome:
         return self.cli("run", file, *args, "--state-path", self.db, answers=answers)

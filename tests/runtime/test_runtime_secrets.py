@@ -152,8 +152,9 @@ def test_a_secret_reaches_no_byte_of_any_sink(ws: Workspace) -> None:
     assert reasons["timeout"] == "timed out after 1 s"
     assert reasons["plugin_error"] == "python.throw failed: RuntimeError: thrown [REDACTED]"
     assert ws.attempts(run_id, "function")[0]["stdout"] == "[INFO] notify [REDACTED]\n"
-    assert "standard input is closed: no answer to 'Finish with [REDACTED]?" in (
-        ws.rows("SELECT detail FROM events WHERE run_id = ? ORDER BY id DESC", run_id)[0][0]
+    assert (
+        "standard input is closed: no answer to 'Finish with [REDACTED]?"
+        in (ws.rows("SELECT detail FROM events WHERE run_id = ? ORDER BY id DESC", run_id)[0][0])
     )
 
     resumed = ws.resume(runbook, str(run_id), "--var", f"TOKEN={SECRET}", answers="y\n")
@@ -196,9 +197,9 @@ def test_a_secret_reaches_no_byte_of_any_sink(ws: Workspace) -> None:
 
 
 def _spawn(ws: Workspace, runbook: Path) -> subprocess.Popen[bytes]:
+    args = ["run", str(runbook), "--var", f"TOKEN={SECRET}", "--state-path", str(ws.db)]
     return subprocess.Popen(
-        [sys.executable, "-m", "playbook", "run", str(runbook), "--state-path", str(ws.db)]
-        + ["--var", f"TOKEN={SECRET}"],
+        [sys.executable, "-m", "playbook", *args],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

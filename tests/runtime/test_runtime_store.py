@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 from runtime_support import OPERATOR, Workspace
 
+from playbook.diagnostics import PlaybookError
+from playbook.runtime.store import OpenMode, Store
+
 AUDITED = """\
 [variables]
 TARGET = { default = "blue", description = "Which side to deploy" }
@@ -176,3 +179,56 @@ def test_a_secret_never_reaches_the_screen_or_the_database(ws: Workspace) -> Non
     assert [a["stdout"] for a in ws.attempts(run_id, "call")] == ["token is [REDACTED]\n"]
     for stored in ws.db.parent.iterdir():
         assert b"hunter2" not in stored.read_bytes(), stored.name
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["resume", "{file}"],
+        ["resume", "{file}", "1"],
+        ["set-status", "{file}", "1", "ABORTED", "--force"],
+        ["show", "Audited {{{{TARGET}}}} deploy"],
+        ["info"],
+    ],
+    ids=["resume", "resume-id", "set-status", "show", "info"],
+)
+def test_a_mistyped_state_path_creates_nothing(ws: Workspace, command: list[str]) -> None:
+    file = ws.runbook(AUDITED)
+    assert ws.invoke("run", file, "--state-path", ws.db).code == 0
+    mistyped = ws.root / "stat" / "run.db"
+    args = [part.format(file=file) for part in command]
+    result = ws.invoke(*args, "--state-path", mistyped)
+    assert not mistyped.parent.exists()
+    if command[0] in ("resume", "set-status"):
+        assert result.code == 1
+        assert result.stderr == (
+            f"error: no state database at {mistyped}\n"
+            "  hint: check --state-path (default: database.path of `playbook config`);"
+            " `playbook run` creates the database\n"
+        )
+
+
+def test_show_and_info_read_the_database_without_changing_it(ws: Workspace) -> None:
+    file = ws.runbook(AUDITED)
+    assert ws.invoke("run", file, "--state-path", ws.db).code == 0
+    before = {path.name: path.read_bytes() for path in ws.db.parent.iterdir()}
+    shown = ws.invoke("show", "Audited {{TARGET}} deploy", "--state-path", ws.db)
+    assert shown.code == 0 and "OK" in shown.stdout
+    info = ws.invoke("info", "--state-path", ws.db)
+    assert info.code == 0 and "1 OK" in info.stdout
+    after = {path.name: path.read_bytes() for path in ws.db.parent.iterdir()}
+    assert after == before  # no backup, no WAL left behind, not a byte changed
+
+
+def test_a_read_only_store_never_writes(ws: Workspace) -> None:
+    assert ws.invoke("run", ws.runbook(AUDITED), "--state-path", ws.db).code == 0
+    with Store(ws.db, OpenMode.READ_ONLY) as store:
+        assert store.status_counts() == {"OK": 1}
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            store.set_run_status(1, "set-status", "OK", "NOK", OPERATOR)
+    assert ws.status(1) == "OK"
+    empty = ws.root / "empty.db"
+    empty.touch()
+    with pytest.raises(PlaybookError, match="holds no Playbook runs yet"):
+        Store(empty, OpenMode.READ_ONLY)
+    assert empty.read_bytes() == b""

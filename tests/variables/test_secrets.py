@@ -74,3 +74,40 @@ def test_validate_never_shows_a_secret(tmp_path):
     assert "TOKEN  required  = [REDACTED]  (from --var)" in result.output
     assert "node 'call' field 'timeout': rendered to [REDACTED]: expected an int" in result.output
     assert "s3cr" not in result.output
+
+
+OPTIONAL_SECRET = """
+[variables]
+TOKEN = { secret = true, description = "only needed for private mirrors" }
+MIRROR = { default = "public" }
+
+[runbook]
+title = "Fetch from {{ MIRROR }}"
+
+[fetch]
+type = "Command"
+command_name = "echo {{ TOKEN | default('anonymous') }} {{ MIRROR }}"
+prompt_after = ""
+"""
+
+
+def test_an_optional_secret_left_unset_is_like_any_unset_variable(tmp_path):
+    runbook = tmp_path / "fetch.playbook.toml"
+    runbook.write_text(OPTIONAL_SECRET, encoding="utf-8")
+    command = ["run", str(runbook), "--state-path", str(tmp_path / "run.db")]
+    result = CliRunner().invoke(cli, command, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "anonymous public" in result.stdout
+
+
+@pytest.mark.parametrize("option", ["--var", "--check-vars"])
+def test_validate_with_an_optional_secret_unset_reports_the_real_problem(tmp_path, option):
+    runbook = tmp_path / "fetch.playbook.toml"
+    runbook.write_text(OPTIONAL_SECRET + 'timeout = "{{ MIRROR }}"\n', encoding="utf-8")
+    args = ["--var", "MIRROR=internal"] if option == "--var" else ["--check-vars"]
+    result = CliRunner().invoke(cli, ["validate", str(runbook), *args])
+    assert result.exit_code == 1
+    assert "internal error" not in result.output
+    assert "node 'fetch' field 'timeout': rendered to " in result.output
+    if option == "--check-vars":
+        assert "TOKEN   optional  unset" in result.stdout
