@@ -70,7 +70,8 @@ class LoggingSettings:
     level: str = setting("INFO", "DEBUG, INFO, WARNING, ERROR or CRITICAL", choices=LOG_LEVELS)
     file_path: str = setting(
         "",
-        'log file; "" logs problems to the console only (everything with level = "DEBUG")',
+        'log file; "": problems the run\'s display does not show go to the console'
+        ' (everything with level = "DEBUG")',
     )
     max_size_mb: float = setting(10, "the log file is rotated at this size (0 = never)", minimum=0)
     backup_count: int = setting(3, "rotated log files kept", minimum=0)
