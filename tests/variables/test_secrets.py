@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 from variables_support import program_of
 
 from playbook.cli import cli
+from playbook.cli.app import PlaybookGroup, use_redactor
 from playbook.compiler import compile_text
 from playbook.diagnostics import PlaybookError
+from playbook.runtime.redaction import REDACTED, Redactor
+from playbook.runtime.store import OpenMode, Store
 from playbook.runtime.variables import VariableSources, bind_variables
 
 SECRET = "s3cr'et\\value\n"
@@ -111,3 +116,65 @@ def test_validate_with_an_optional_secret_unset_reports_the_real_problem(tmp_pat
     assert "node 'fetch' field 'timeout': rendered to " in result.output
     if option == "--check-vars":
         assert "TOKEN   optional  unset" in result.stdout
+
+
+def test_a_secret_is_found_escaped_inside_larger_quoted_text():
+    secret = "pa'ss\"wörd\n"
+    redactor = Redactor([secret])
+    for text in (
+        repr(f"declined: deploy with {secret}?"),
+        json.dumps({"reason": f"deploy with {secret}?"}),
+        json.dumps([f"deploy with {secret}"], ensure_ascii=False),
+    ):
+        assert "ss" not in redactor(text), text
+        assert REDACTED in redactor(text)
+
+
+def test_json_keeps_its_structure_when_a_secret_is_redacted_from_it():
+    redactor = Redactor(["1234", "hunter2"])
+    text = json.dumps({"default": "hunter2", "line": 1234, "note": "pin 1234"})
+    assert json.loads(redactor.json_text(text)) == {
+        "default": REDACTED,
+        "line": 1234,
+        "note": f"pin {REDACTED}",
+    }
+    assert redactor.json_text('{"line": 7}') == '{"line": 7}'
+
+
+def test_the_store_redacts_every_text_it_writes(tmp_path):
+    redactor = Redactor(["hunter2"])
+    with Store(tmp_path / "run.db", OpenMode.CREATE, redactor=redactor) as store:
+        run_id = store.create_run(
+            title="Deploy hunter2",
+            runbook_path="/runbooks/deploy.playbook.toml",
+            source_sha256="0" * 64,
+            ir=json.dumps({"variables": [{"name": "TOKEN", "default": "hunter2"}]}),
+            variables={"URL": "https://hunter2@example.com"},
+            operator="ops",
+            node_ids=["deploy"],
+        )
+        store.set_run_status(run_id, "abort", "RUNNING", "ABORTED", "ops", detail="no hunter2")
+        record = store.run(run_id)
+    assert record is not None
+    assert record.title == "Deploy [REDACTED]"
+    assert record.variables == {"URL": "https://[REDACTED]@example.com"}
+    assert json.loads(record.ir)["variables"][0]["default"] == REDACTED
+    assert b"hunter2" not in (tmp_path / "run.db").read_bytes()
+
+
+def test_errors_and_tracebacks_of_a_command_are_redacted():
+    group = PlaybookGroup(name="playbook")
+
+    @group.command()
+    def leak() -> None:
+        use_redactor(Redactor(["hunter2"]))
+        raise RuntimeError("token hunter2 was rejected")
+
+    plain = CliRunner().invoke(group, ["leak"], obj={})
+    assert plain.exit_code == 2
+    assert plain.stderr.startswith("internal error: RuntimeError: token [REDACTED] was rejected")
+    verbose = CliRunner().invoke(group, ["leak"], obj={"verbose": True})
+    assert verbose.exit_code == 2
+    assert "Traceback (most recent call last)" in verbose.stderr
+    assert "RuntimeError: token [REDACTED] was rejected" in verbose.stderr
+    assert "hunter2" not in plain.stderr + verbose.stderr
