@@ -54,7 +54,7 @@ def _render_plugin(console: Console, name: str, package: str, metadata: PluginMe
     table = Table(show_lines=False)
     table.add_column("Function", no_wrap=True)
     table.add_column("Type", no_wrap=True)
-    table.add_column("Default", max_width=16)
+    table.add_column("Default", max_width=16, overflow="fold")
     table.add_column("Description", ratio=1)
     for function in sorted(metadata.functions.values(), key=lambda signature: signature.name):
         _section(table, function.name, function.description, function_schema(function).fields)

@@ -90,8 +90,8 @@ def test_info_lists_it_healthy_with_its_configuration_keys() -> None:
     assert section.startswith("  (playbook-slack-notifier 1.0.0)")
     rows = [" ".join(line.replace("│", " ").split()) for line in section.splitlines()]
     assert "notify_deployment Announce a deployment's start or result" in rows
-    assert "timeout integer no 30 >= 1, <= 300 Request timeout in seconds" in rows
-    assert "webhook_url string no matches ^https?:// Incoming webhook URL for messages" in rows
+    assert "timeout integer 30 Request timeout in seconds; >= 1; <= 300" in rows
+    assert "webhook_url string Incoming webhook URL for messages; matches ^https?://" in rows
     assert "broken" not in result.output
     assert not [row for row in rows if row.startswith("warning:")]
 
