@@ -18,7 +18,7 @@ from playbook.compiler.graph import topological_order
 from playbook.compiler.ir import Node, Program, Runbook
 from playbook.compiler.machine import machine_definition
 from playbook.compiler.schema import check_nodes, check_runbook, check_variables
-from playbook.compiler.source import Source, parse_source, read_source
+from playbook.compiler.source import Source, parse_source, read_source, text_lines
 from playbook.compiler.templates import check_templates
 from playbook.diagnostics import Diagnostic, PlaybookError
 
@@ -91,7 +91,7 @@ def _compile(source: Source, node_checks: NodeChecks | None = None) -> CompileRe
         order=order,
         machine=machine_definition(),
     )
-    return CompileResult(program, list(source.diagnostics), source.lines)
+    return CompileResult(program, source.in_order(), source.lines)
 
 
 def compile_text(text: str, name: str = "<runbook>") -> CompileResult:
@@ -112,5 +112,5 @@ def load_program(path: Path) -> CompileResult:
         except OSError as error:
             raise PlaybookError.single(f"cannot read {path}: {error.strerror}") from None
         program = Program.loads(text, str(path))
-        return CompileResult(program, [], text.splitlines())
+        return CompileResult(program, [], text_lines(text))
     return compile_file(path)

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from playbook.compiler.ast import BoolOp, Call, Expr, Literal
 from playbook.compiler.ir import Edge, Node
 from playbook.compiler.source import Source
-from playbook.diagnostics import did_you_mean
+from playbook.diagnostics import Severity, did_you_mean
 
 PREVIOUS = "^"
 ALL_EARLIER = "*"
+#: Separates a node from its outcome: "deploy:success".
+OUTCOME_SEPARATOR = ":"
 OUTCOME_FUNCTIONS = {"success": "has_succeeded", "failure": "has_failed"}
 
 
@@ -38,6 +40,16 @@ def expand_dependencies(source: Source, nodes: list[Node]) -> dict[str, Expansio
         raw = source.data[node.id].get("depends_on")
         if raw is None:
             entries = [PREVIOUS] if index > 0 else []
+        elif raw == "":
+            # Playbook 1.3 reads an empty string as no dependency; say so rather than guess.
+            source.report(
+                f'node {node.id!r}: depends_on = "" means no dependencies',
+                path=(node.id,),
+                key="depends_on",
+                hint="write depends_on = [] to say so",
+                severity="warning",
+            )
+            entries = []
         elif isinstance(raw, str):
             entries = [raw]
         elif isinstance(raw, list) and all(isinstance(entry, str) for entry in raw):
@@ -56,13 +68,24 @@ def _expand(
     edges: dict[str, str] = {}
     outcomes: list[Expr] = []
 
-    def problem(message: str, hint: str | None = None) -> None:
-        source.report(f"node {node_id!r}: {message}", path=(node_id,), key="depends_on", hint=hint)
+    def problem(message: str, hint: str | None = None, severity: Severity = "error") -> None:
+        source.report(
+            f"node {node_id!r}: {message}",
+            path=(node_id,),
+            key="depends_on",
+            hint=hint,
+            severity=severity,
+        )
 
     for entry in entries:
         if entry == PREVIOUS:
             if index == 0:
-                problem('"^" on the first node: there is no previous node', "use depends_on = []")
+                # "^" is the implicit dependency made explicit, and the first node has none.
+                problem(
+                    '"^" on the first node adds no dependency: there is no previous node',
+                    "remove it, or write depends_on = []",
+                    "warning",
+                )
             else:
                 edges.setdefault(nodes[index - 1].id, "order")
             continue
@@ -70,7 +93,7 @@ def _expand(
             for earlier in nodes[:index]:
                 edges.setdefault(earlier.id, "order")
             continue
-        target, _, outcome = entry.partition(":")
+        target, _, outcome = entry.partition(OUTCOME_SEPARATOR)
         target = target.strip()
         if outcome and outcome not in OUTCOME_FUNCTIONS:
             hint = did_you_mean(outcome, OUTCOME_FUNCTIONS) or "use X:success or X:failure"

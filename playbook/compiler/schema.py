@@ -7,10 +7,12 @@ Dependencies and conditions are left for later passes; nodes leave here without 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable
 from typing import Any
 
+from playbook.compiler.dependencies import ALL_EARLIER, OUTCOME_SEPARATOR, PREVIOUS
 from playbook.compiler.ir import (
     DEFAULT_PROMPT_AFTER,
     NODE_CLASSES,
@@ -19,13 +21,14 @@ from playbook.compiler.ir import (
     Runbook,
     VariableDef,
 )
-from playbook.compiler.source import Source
+from playbook.compiler.source import BARE_KEY, Source
 from playbook.conversion import TYPE_NAMES, ConversionError, canonical_type, convert, type_of
 from playbook.diagnostics import did_you_mean
 from playbook.templating import is_template
 
 RESERVED_TABLES = ("runbook", "variables")
-NODE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+#: Variables are names inside conditions and templates, so they must be identifiers.
+VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 RUNBOOK_FIELDS = ("title", "description", "version", "author", "created_at", "plugin_config")
 VARIABLE_FIELDS = (
@@ -90,21 +93,33 @@ class _Fields:
             f"{self.where} {message}", path=self.path, key=self.anchor or key, hint=hint
         )
 
-    def unknown(self, allowed: tuple[str, ...], what: str) -> None:
+    def unknown(
+        self,
+        allowed: tuple[str, ...],
+        what: str,
+        replaced: dict[str, str] | None = None,
+        tolerated: tuple[str, ...] = (),
+    ) -> None:
+        """Report every field not in `allowed`; `replaced` maps fields of older versions to
+        a hint naming what replaced them, and `tolerated` ones pass without being suggested."""
         for key in self.table:
-            if key not in allowed:
+            if key in allowed or key in tolerated:
+                continue
+            if replaced and key in replaced:
+                message = f"field {key!r} is from an older version of Playbook"
+                hint = replaced[key]
+            else:
+                message = f"unknown field {key!r}"
                 hint = did_you_mean(key, allowed) or f"{what} fields are: {', '.join(allowed)}"
-                if self.anchor is not None:
-                    self.error(key, f"unknown field {key!r}", hint)
-                    continue
-                # The caret goes under the misspelled key itself, not its value.
-                line, column = self.source.key_position(self.path, key)
-                if line is not None and column is not None:
-                    text = self.source.lines[line - 1]
-                    column = len(text) - len(text.lstrip()) + 1
-                self.source.report(
-                    f"{self.where} unknown field {key!r}", line=line, column=column, hint=hint
-                )
+            if self.anchor is not None:
+                self.error(key, message, hint)
+                continue
+            # The caret goes under the misspelled key itself, not its value.
+            line, column = self.source.key_position(self.path, key)
+            if line is not None and column is not None:
+                text = self.source.lines[line - 1]
+                column = len(text) - len(text.lstrip()) + 1
+            self.source.report(f"{self.where} {message}", line=line, column=column, hint=hint)
 
     def get(
         self, key: str, accept: Callable[[Any], bool], expected: str, default: Any = None
@@ -211,7 +226,7 @@ def check_variables(source: Source) -> tuple[VariableDef, ...]:
 
 def _check_variable(source: Source, name: str, raw: dict[str, Any]) -> VariableDef | None:
     fields = _Fields(source, ("variables",), raw, f"variable {name!r}:", anchor=name)
-    if not NODE_ID.match(name) or "-" in name:
+    if not VARIABLE_NAME.match(name):
         fields.error(
             name, "is not a valid name", "use letters, digits and underscores, e.g. APP_NAME"
         )
@@ -305,28 +320,140 @@ def check_nodes(source: Source) -> list[Node]:
     return nodes
 
 
+def node_id_problem(node_id: str) -> tuple[str, str] | None:
+    """Why `node_id` cannot name a node, and what to write instead; None when it can.
+
+    Ids are shown to operators, written to logs and the state database, passed to commands as
+    PLAYBOOK_NODE_ID and named in `depends_on` and conditions: anything that survives all of
+    these is accepted, digits first, dots, spaces and any script included.
+    """
+    if not node_id:
+        return "is empty", 'name the table, e.g. ["01_backup"] or [backup]'
+    if not node_id.isprintable():
+        return (
+            "contains a control or invisible character",
+            "node ids are shown to operators and passed to commands: use visible characters",
+        )
+    if node_id != node_id.strip():
+        return "starts or ends with a space", "remove the spaces inside the quotes"
+    if node_id in (PREVIOUS, ALL_EARLIER):
+        return (
+            f"is the depends_on keyword {node_id!r}",
+            'name the node with a word, e.g. ["step_1"]',
+        )
+    if OUTCOME_SEPARATOR in node_id:
+        return (
+            "contains ':', which separates a node from its outcome in depends_on",
+            f"use '_', '-' or '.' instead, e.g. [{_table_key(node_id.replace(':', '_'))}]",
+        )
+    if is_template(node_id):
+        return (
+            "contains a template marker ('{{', '{%' or '{#')",
+            "node ids are names, never templates: use 'name' for a templated display name",
+        )
+    return None
+
+
+def _table_key(node_id: str) -> str:
+    """`node_id` as written in a table header: bare when TOML allows it, quoted otherwise."""
+    return node_id if BARE_KEY.fullmatch(node_id) else json.dumps(node_id)
+
+
+def _older_fields(raw: dict[str, Any]) -> dict[str, str]:
+    """Hints for the fields of older Playbook versions, each naming what replaced it."""
+    hints = {
+        "skippable": "any node that is not critical can be skipped after a failure:"
+        " skippable = false is critical = true",
+        "confirm": 'prompt_after replaced it: confirm = false is prompt_after = ""'
+        if raw.get("confirm") is False
+        else f'prompt_after replaced it: nodes ask "{DEFAULT_PROMPT_AFTER}" unless'
+        ' prompt_after = ""; remove confirm',
+    }
+    prompt = raw.get("prompt")
+    example = json.dumps(prompt, ensure_ascii=False) if isinstance(prompt, str) else '"…"'
+    hints["prompt"] = f"prompt_after replaced it: prompt_after = {example}"
+    function_name = raw.get("function_name")
+    if isinstance(function_name, str) and function_name.startswith(_BUILTIN_FUNCTIONS):
+        function = function_name.removeprefix(_BUILTIN_FUNCTIONS)
+        hints["function_name"] = (
+            f'plugin and function replaced it: plugin = "python" and function = "{function}"'
+        )
+    else:
+        hints["function_name"] = (
+            "plugin and function replaced it: a Function node calls a plugin's function, e.g."
+            ' plugin = "python" and function = "notify"; wrap other Python code in a plugin'
+        )
+    return hints
+
+
+#: Older runbooks named the built-in functions by their Python path.
+_BUILTIN_FUNCTIONS = "playbook.functions."
+#: Fields that Playbook 1.3 accepts and that change nothing, accepted so its runbooks compile:
+#: `id` repeats the table name, and a Manual node waits for its answer whatever its `timeout`.
+_COMPATIBLE_FIELDS = {"Manual": ("id", "timeout"), "Command": ("id",), "Function": ("id",)}
+
+
+def _check_compatible_fields(fields: _Fields, node_type: str) -> None:
+    node_id = fields.path[0]
+    if "id" in fields.table and fields.table["id"] != node_id:
+        fields.error(
+            "id",
+            f"field 'id' is {fields.table['id']!r}, but a node's id is its table name",
+            f"remove id, or rename the table to [{_table_key(str(fields.table['id']))}]",
+        )
+    if node_type == "Manual" and "timeout" in fields.table:
+        fields.source.report(
+            f"node {node_id!r}: 'timeout' has no effect on a Manual node",
+            path=fields.path,
+            key="timeout",
+            hint="remove it: a Manual node waits for the operator's answer"
+            " (execution.interactive_timeout bounds every question)",
+            severity="warning",
+        )
+
+
+def _report_missing_type(source: Source, node_id: str, raw: dict[str, Any]) -> None:
+    """A table without `type`, which a dotted header such as [1.1] makes by accident."""
+    nested = [key for key, value in raw.items() if isinstance(value, dict)]
+    headed = [key for key in nested if source.table_line(node_id, key) is not None]
+    if headed:
+        inner = headed[0]
+        dotted = f"{node_id}.{inner}"
+        source.report(
+            f"[{dotted}] is table {inner!r} inside table {node_id!r}, not a node",
+            line=source.table_line(node_id, inner),
+            hint=f'quote a node id that contains a dot: ["{dotted}"]',
+        )
+        return
+    source.report(
+        f"node {node_id!r} has no type",
+        path=(node_id,),
+        hint=f"add type = one of {', '.join(repr(t) for t in NODE_TYPES)}",
+    )
+
+
 def _check_node(source: Source, node_id: str, raw: dict[str, Any]) -> Node | None:
     path = (node_id,)
     fields = _Fields(source, path, raw, f"node {node_id!r}:")
-    if not NODE_ID.match(node_id):
-        source.report(
-            f"node id {node_id!r} is not valid",
-            path=path,
-            hint="use letters, digits, '_' and '-', starting with a letter or '_'",
-        )
+    problem = node_id_problem(node_id)
+    if problem is not None:
+        reason, hint = problem
+        source.report(f"node id {node_id!r} {reason}", path=path, hint=hint)
     node_type = raw.get("type")
     if node_type is None:
-        source.report(
-            f"node {node_id!r} has no type",
-            path=path,
-            hint=f"add type = one of {', '.join(repr(t) for t in NODE_TYPES)}",
-        )
+        _report_missing_type(source, node_id, raw)
         return None
     if node_type not in NODE_TYPES:
         hint = did_you_mean(str(node_type), NODE_TYPES) or f"types are: {', '.join(NODE_TYPES)}"
         fields.error("type", f"unknown node type {node_type!r}", hint)
         return None
-    fields.unknown(COMMON_FIELDS + TYPE_FIELDS[node_type], f"{node_type} node")
+    _check_compatible_fields(fields, node_type)
+    fields.unknown(
+        COMMON_FIELDS + TYPE_FIELDS[node_type],
+        f"{node_type} node",
+        _older_fields(raw),
+        _COMPATIBLE_FIELDS[node_type],
+    )
     depends_on = raw.get("depends_on")
     if isinstance(depends_on, list):
         for entry in depends_on:
@@ -359,6 +486,9 @@ def _check_node(source: Source, node_id: str, raw: dict[str, Any]) -> Node | Non
         extra = _command_fields(fields)
     elif node_type == "Function":
         extra = _function_fields(fields)
+    if problem is not None:
+        # Its fields are checked, but a refused id names no node (nor a default name).
+        return None
     return NODE_CLASSES[node_type](
         id=node_id,
         line=source.table_line(node_id),
@@ -373,9 +503,9 @@ def _check_node(source: Source, node_id: str, raw: dict[str, Any]) -> Node | Non
     )
 
 
-def _required_text(fields: _Fields, key: str, example: str) -> str:
+def _required_text(fields: _Fields, key: str, example: str, report_missing: bool = True) -> str:
     value = fields.text(key, None)
-    if key not in fields.table:
+    if key not in fields.table and report_missing:
         node_id = fields.path[0]
         fields.source.report(
             f"node {node_id!r}: missing required field {key!r}",
@@ -387,10 +517,10 @@ def _required_text(fields: _Fields, key: str, example: str) -> str:
     return value or ""
 
 
-def _name(fields: _Fields, key: str, example: str) -> str:
+def _name(fields: _Fields, key: str, example: str, report_missing: bool = True) -> str:
     """A plugin or function name, written out: it is checked against the installed plugins
     before any variable has a value, so it cannot be a template ("" when it is one)."""
-    value = _required_text(fields, key, example)
+    value = _required_text(fields, key, example, report_missing)
     if not is_template(value):
         return value
     fields.error(
@@ -426,9 +556,12 @@ def _command_fields(fields: _Fields) -> dict[str, Any]:
 
 
 def _function_fields(fields: _Fields) -> dict[str, Any]:
+    # An older runbook's `function_name` is reported with the plugin and function that replace
+    # it; reporting both as missing too would say the same thing three times.
+    replaced = "function_name" in fields.table
     return {
-        "plugin": _name(fields, "plugin", '"python"'),
-        "function": _name(fields, "function", '"notify"'),
+        "plugin": _name(fields, "plugin", '"python"', not replaced),
+        "function": _name(fields, "function", '"notify"', not replaced),
         "function_params": fields.table_of("function_params"),
         "plugin_config": fields.table_of("plugin_config"),
     }

@@ -16,13 +16,31 @@ import tomli
 
 from playbook.diagnostics import Diagnostic, PlaybookError, Severity, did_you_mean
 
-_TABLE_HEADER = re.compile(r"^\s*\[(?!\[)\s*(?P<name>[^\]]+?)\s*\]\s*(#.*)?$")
-_KEY = re.compile(r"""^\s*(?P<key>[A-Za-z0-9_-]+|"[^"]*"|'[^']*')\s*=\s*""")
+# A header's key may be quoted, and quoted keys may hold dots, brackets and escapes.
+_TABLE_HEADER = re.compile(
+    r"""^\s*\[(?!\[)\s*(?P<name>(?:"(?:\\.|[^"\\])*"|'[^']*'|[^\]"'])+?)\s*\]\s*(#.*)?$"""
+)
+_BARE_PATH = re.compile(r"[A-Za-z0-9_\-. \t]+")
+#: A key TOML reads without quotes.
+BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_KEY = re.compile(rf"""^\s*(?P<key>{BARE_KEY.pattern}|"[^"]*"|'[^']*')\s*=\s*""")
 _STRING_BODY = re.compile(r'"""|\'\'\'|"(?:\\.|[^"\\])*"|\'[^\']*\'')
 
 
 def _table_path(name: str) -> tuple[str, ...]:
-    return tuple(part.strip().strip("\"'") for part in name.split("."))
+    """The keys of a table header, as TOML reads them (`a."b.c"` is ("a", "b.c"))."""
+    if _BARE_PATH.fullmatch(name):
+        return tuple(part.strip() for part in name.split("."))
+    # Quoted keys: let TOML itself read the escapes, then walk down the one nested key.
+    try:
+        nested: Any = tomli.loads(f"{name} = 0")
+    except tomli.TOMLDecodeError:
+        return (name,)
+    path = []
+    while isinstance(nested, dict):
+        (key, nested), *_ = nested.items()
+        path.append(key)
+    return tuple(path)
 
 
 @dataclass
@@ -111,14 +129,29 @@ class Source:
     def has_errors(self) -> bool:
         return any(d.severity == "error" for d in self.diagnostics)
 
+    def in_order(self) -> list[Diagnostic]:
+        """The diagnostics in file order, whichever pass found them."""
+        return sorted(self.diagnostics, key=lambda d: (d.line or 0, d.column or 0))
+
     def fail(self) -> PlaybookError:
-        ordered = sorted(self.diagnostics, key=lambda d: (d.line or 0, d.column or 0))
-        return PlaybookError(ordered, self.lines)
+        return PlaybookError(self.in_order(), self.lines)
+
+
+def text_lines(text: str) -> list[str]:
+    """The lines of `text` as TOML and Lark count them: only a newline ends a line.
+
+    `str.splitlines` also breaks at U+0085, U+2028, form feeds and more, which a TOML string may
+    hold; counting those would move every later diagnostic to the wrong line.
+    """
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
 
 
 def parse_source(text: str, name: str) -> Source:
     """Parse TOML 1.1 text; a syntax error is raised as a located PlaybookError."""
-    lines = text.splitlines()
+    lines = text_lines(text)
     try:
         data = tomli.loads(text)
     except tomli.TOMLDecodeError as error:

@@ -180,7 +180,7 @@ def _syntax_error(error: UnexpectedInput, text: str) -> WhenSyntaxError:
             hint="check for an unfinished comparison, a missing operand or an unclosed bracket",
         )
     if isinstance(error, UnexpectedCharacters):
-        found = text.splitlines()[line - 1][column - 1 : column] if text else ""
+        found = text.split("\n")[line - 1][column - 1 : column]
         message = f"unexpected character {found!r}"
         hint = _CHARACTER_HINTS.get(
             found, "conditions support or, and, not, comparisons, in, literals and calls"
@@ -190,7 +190,28 @@ def _syntax_error(error: UnexpectedInput, text: str) -> WhenSyntaxError:
         message = f"unexpected {error.token.value!r}"
         expected = sorted(_describe(name) for name in error.accepts or error.expected)
         hint = "expected " + ", ".join(dict.fromkeys(expected)) if expected else None
-    return WhenSyntaxError(message, line, column, hint)
+    offset = sum(len(previous) + 1 for previous in text.split("\n")[: line - 1]) + column - 1
+    return WhenSyntaxError(message, line, column, _unquoted_argument(text, offset) or hint)
+
+
+#: A run of characters that are neither space, quote, bracket nor comma.
+_WORD = re.compile(r"[^\s'\"()\[\],]+")
+_CALLED = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\($")
+
+
+def _unquoted_argument(text: str, offset: int) -> str | None:
+    """A hint when the error lies in a call's lone argument written without quotes.
+
+    Node ids such as 01_backup or db-migrate are not names in a condition, so
+    has_succeeded(01_backup) fails to parse where has_succeeded(build) reaches the call check.
+    """
+    for word in _WORD.finditer(text):
+        if not word.start() <= offset < word.end():
+            continue
+        call = _CALLED.search(text[: word.start()].rstrip())
+        if call and text[word.end() :].lstrip().startswith(")"):
+            return f"quote the node id: {call.group(1)}('{word.group()}')"
+    return None
 
 
 #: Operators from other languages that people write in conditions, and what to write instead.

@@ -305,7 +305,8 @@ class Display:
             table.add_column(column)
         for node_id, state, attempts, duration, decision in shown:
             table.add_row(
-                node_id,
+                # A node id may hold brackets (["[1] backup"]): shown as written, never as markup.
+                Text(node_id),
                 Text(state, style=status_style(state)),
                 str(attempts),
                 f"{duration:.2f}s" if attempts else "-",

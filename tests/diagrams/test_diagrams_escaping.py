@@ -144,3 +144,55 @@ def test_any_title_stays_on_its_line(title: str) -> None:
     )
     for render in (to_dot, to_mermaid):
         assert len(render(retitled).splitlines()) == len(render(program).splitlines())
+
+
+# Node ids a runbook may use: digits first, quotes, backslashes, brackets, entities, accents.
+HOSTILE_IDS = r"""
+[runbook]
+title = "Hostile ids"
+
+[01_backup]
+type = "Command"
+command_name = "true"
+
+["a&b <c> #quot;"]
+type = "Command"
+command_name = "true"
+
+['x\y\']
+type = "Command"
+command_name = "true"
+depends_on = ["01_backup", "a&b <c> #quot;:success"]
+
+["it's \"q\" [prod] end"]
+type = "Manual"
+depends_on = "*"
+when = '''{{ has_succeeded('x\\y\\') }}'''
+"""
+
+
+@pytest.fixture(scope="module")
+def hostile_ids() -> Program:
+    return compile_text(HOSTILE_IDS, "hostile-ids.playbook.toml").program
+
+
+def test_dot_draws_every_node_and_edge_of_hostile_ids(hostile_ids: Program) -> None:
+    svg = ET.fromstring(render_image(to_dot(hostile_ids), "svg"))
+    groups = list(svg.iter(f"{SVG}g"))
+    drawn = [
+        tuple(text.text for text in group.iter(f"{SVG}text"))
+        for group in groups
+        if group.get("class") == "node"
+    ]
+    assert drawn == [NodeView.of(hostile_ids.node(node_id)).lines for node_id in hostile_ids.order]
+    edges = [group for group in groups if group.get("class") == "edge"]
+    assert len(edges) == sum(len(node.edges) for node in hostile_ids.nodes) == 6
+
+
+def test_mermaid_shows_hostile_ids_literally(hostile_ids: Program) -> None:
+    text = to_mermaid(hostile_ids)
+    assert mermaid_labels(text) == {
+        f"n{index}": list(NodeView.of(hostile_ids.node(node_id)).lines)
+        for index, node_id in enumerate(hostile_ids.order)
+    }
+    assert "  n1 -->|success| n2" in text.splitlines()

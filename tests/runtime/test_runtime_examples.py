@@ -54,6 +54,42 @@ def test_dependency_examples_run_in_declaration_order(
     assert set(ws.states(run_id).values()) == {"ok"}
 
 
+def test_numbered_steps_run_under_their_own_ids(ws: Workspace) -> None:
+    """Ids that start with a digit or hold dots, spaces and accents: commands, state, history."""
+    file = EXAMPLES / "numbered-steps.playbook.toml"
+    result = ws.run(file, answers=YES)
+    assert result.code == 0, result.text
+    assert "backing up (01_backup)" in result.stdout
+    assert "2fa check" in result.stdout and "03.2 réindexer" in result.stdout
+    run_id = ws.last_run()
+    order = ["01_backup", "02_verify", "2fa check", "03.1 migrate", "03.2 réindexer", "04_report"]
+    assert started(ws, run_id) == order
+    assert ws.states(run_id) == dict.fromkeys(order, "ok")
+    shown = ws.cli("show", "Numbered steps", "--state-path", ws.db)
+    assert shown.code == 0, shown.text
+    assert "6 ok" in shown.stdout
+
+
+def test_a_bracketed_id_is_shown_as_written(ws: Workspace) -> None:
+    """Brackets in an id are text: the summary does not read `[prod]` as a style."""
+    file = ws.runbook(
+        """
+        [runbook]
+        title = "Brackets"
+
+        ["[prod] deploy"]
+        type = "Command"
+        command_name = "true"
+        prompt_after = ""
+        """
+    )
+    result = ws.run(file)
+    assert result.code == 0, result.text
+    summary = result.stdout[result.stdout.index("Run 1") :]
+    assert "[prod] deploy" in summary
+    assert ws.states(ws.last_run()) == {"[prod] deploy": "ok"}
+
+
 def test_explicit_dependencies_call_the_tools(ws: Workspace) -> None:
     result = ws.run(EXAMPLES / "dependency-explicit.playbook.toml", answers=YES)
     assert result.code == 0, result.text
