@@ -498,9 +498,24 @@ def _check_node(source: Source, node_id: str, raw: dict[str, Any]) -> Node | Non
         skip=skip,
         prompt_before=fields.text("prompt_before") or "",
         prompt_after=prompt_after,
-        when=fields.text("when", None),
+        when=_condition(fields),
         **extra,
     )
+
+
+def _condition(fields: _Fields) -> str | None:
+    when = fields.text("when", None)
+    if when == "":
+        # Playbook 1.3 runs a node whose `when` is empty; so does this one, and says so.
+        fields.source.report(
+            f'node {fields.path[0]!r}: when = "" is no condition: the node always runs',
+            path=fields.path,
+            key="when",
+            hint="remove `when`",
+            severity="warning",
+        )
+        return None
+    return when
 
 
 def _required_text(fields: _Fields, key: str, example: str, report_missing: bool = True) -> str:
