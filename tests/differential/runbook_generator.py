@@ -208,7 +208,8 @@ class _Generator:
         """A comparison both evaluate alike (see the module docstring for the limits)."""
         choose = self.random.choice
         if variable.type == "bool":
-            return choose((variable.name, f"not {variable.name}", f"{variable.name} == true"))
+            literal = choose(("true", "false", "True", "False"))
+            return choose((variable.name, f"not {variable.name}", f"{variable.name} == {literal}"))
         if variable.type == "int":
             op = choose(("==", "!=", "<", "<=", ">", ">="))
             return f"{variable.name} {op} {choose((0, 2, 5, 9))}"
@@ -259,7 +260,7 @@ class _Generator:
         earlier = [node.id for node in self.nodes]
         previous = earlier[-1:]
         choose = self.random.choice
-        forms = ["absent", "^", "[^]", "*", "[*]", "[]"]
+        forms = ["absent", "^", "[^]", "*", "[*]", "[]", '""']
         if earlier:
             forms += ["id", "[ids]", "[^, id]", "cond", "[id, cond]", "cond-string"]
         form = choose(forms)
@@ -271,8 +272,8 @@ class _Generator:
         if form in ("*", "[*]"):
             text = toml_string("*")
             return (text if form == "*" else f"[{text}]"), earlier, None
-        if form == "[]":
-            return "[]", [], None
+        if form in ("[]", '""'):
+            return form, [], None
         picked = self.random.sample(earlier, min(len(earlier), self.random.randint(1, 3)))
         if form == "id":
             return toml_string(picked[0]), picked[:1], None
@@ -320,14 +321,24 @@ class _Generator:
             node.fields["plugin"] = toml_string("python")
             node.fields["function"] = toml_string("notify")
             node.fields["function_params"] = f"{{ message = {toml_string(message)} }}"
+        elif self.random.random() < 0.3:
+            # Accepted by both and without effect: the original's Manual node has a timeout.
+            node.fields["timeout"] = "300"
+        if self.random.random() < 0.05:
+            node.fields["id"] = toml_string(node_id)
         self.flags(node)
         self.questions(node)
         upstream = [other for other in self.nodes if other.id in node.upstream]
-        if self.random.random() < 0.35:
+        roll = self.random.random()
+        if roll < 0.35:
             condition = self.condition(upstream)
             if condition:
                 node.fields["when"] = toml_string("{{ " + condition + " }}")
                 node.always_runs = False
+        elif roll < 0.4 and conditional is None:
+            # No condition in both; the original ANDs an empty `when` with a conditional entry
+            # into "() and (…)", which is never true, so the two are not combined here.
+            node.fields["when"] = '""'
         return node
 
     def flags(self, node: Node) -> None:

@@ -124,6 +124,11 @@ def test_the_generator_reaches_every_construct() -> None:
         '["03.1 migrate"]',
         "[01_backup]",
         'command_name = "exit 3"',
+        'depends_on = ""',
+        'when = ""',
+        "timeout = 300",
+        "id = ",
+        "== False",
     ):
         assert construct in runbooks, construct
     assert any(case.cli_vars for case in texts)
