@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-import heapq
-
 from playbook.compiler.ir import Node
 from playbook.compiler.source import Source
 
 
 def topological_order(source: Source, nodes: list[Node]) -> tuple[str, ...]:
-    """Kahn's algorithm; among ready nodes, declaration order decides.
+    """Every node after what it waits for, as Playbook 1.3 orders a run: nodes in declaration
+    order, each preceded by its not yet ordered upstream nodes, depth first, in the order its
+    `depends_on` lists them.
 
-    An edge to a node that was dropped for another error is left out, so the cycles among the
-    remaining nodes are still found and reported with that error.
+    With backward references only this is the declaration order; a node that names a later
+    one pulls it forward to just before itself, where 1.3 runs it too. Empty on a cycle, which
+    is reported instead. An edge to a node that was dropped for another error is left out, so
+    the cycles among the remaining nodes are still found and reported with that error.
     """
     index = {node.id: position for position, node in enumerate(nodes)}
+    stuck = _stuck(nodes, index)
+    if stuck:
+        _report_cycle(source, nodes, index, stuck)
+        return ()
+    return tuple(nodes[position].id for position in _depth_first(nodes, index))
+
+
+def _stuck(nodes: list[Node], index: dict[str, int]) -> set[int]:
+    """The nodes on or behind a cycle: those that Kahn's algorithm never frees."""
     waiting = [0] * len(nodes)
     downstream: list[list[int]] = [[] for _ in nodes]
     for position, node in enumerate(nodes):
@@ -23,18 +34,37 @@ def topological_order(source: Source, nodes: list[Node]) -> tuple[str, ...]:
                 downstream[index[edge.source]].append(position)
                 waiting[position] += 1
     ready = [position for position, count in enumerate(waiting) if count == 0]
-    heapq.heapify(ready)
-    order: list[str] = []
     while ready:
-        position = heapq.heappop(ready)
-        order.append(nodes[position].id)
-        for follower in downstream[position]:
+        for follower in downstream[ready.pop()]:
             waiting[follower] -= 1
             if waiting[follower] == 0:
-                heapq.heappush(ready, follower)
-    if len(order) < len(nodes):
-        _report_cycle(source, nodes, index, {p for p, count in enumerate(waiting) if count > 0})
-    return tuple(order)
+                ready.append(follower)
+    return {position for position, count in enumerate(waiting) if count > 0}
+
+
+def _depth_first(nodes: list[Node], index: dict[str, int]) -> list[int]:
+    """Post-order of a depth-first walk of an acyclic graph along upstream edges."""
+    seen = [False] * len(nodes)
+    order: list[int] = []
+    for root in range(len(nodes)):
+        if seen[root]:
+            continue
+        seen[root] = True
+        # Each entry: a node and how many of its upstream edges have been followed.
+        path = [(root, 0)]
+        while path:
+            position, followed = path[-1]
+            edges = nodes[position].edges
+            if followed == len(edges):
+                path.pop()
+                order.append(position)
+                continue
+            path[-1] = (position, followed + 1)
+            upstream = index.get(edges[followed].source)
+            if upstream is not None and not seen[upstream]:
+                seen[upstream] = True
+                path.append((upstream, 0))
+    return order
 
 
 def _report_cycle(

@@ -6,7 +6,6 @@ The expected dependency expansion here is written from the design's rules, indep
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import json
 import keyword
@@ -254,32 +253,32 @@ def expected_trigger(plan: Plan, index: int) -> Expr | None:
     return parts[0] if len(parts) == 1 else BoolOp("and", tuple(parts))
 
 
-def declaration_order(ids: list[str], edges: dict[str, list[tuple[str, str]]]) -> list[str] | None:
-    """Kahn's algorithm, the earliest declared ready node first; None when there is a cycle."""
-    position = {node_id: index for index, node_id in enumerate(ids)}
-    waiting = {node_id: len(edges[node_id]) for node_id in ids}
-    followers: dict[str, list[str]] = {node_id: [] for node_id in ids}
-    for node_id in ids:
-        for upstream, _ in edges[node_id]:
-            followers[upstream].append(node_id)
-    ready = [position[node_id] for node_id in ids if waiting[node_id] == 0]
-    heapq.heapify(ready)
-    order = []
-    while ready:
-        node_id = ids[heapq.heappop(ready)]
+def run_order(ids: list[str], edges: dict[str, list[tuple[str, str]]]) -> list[str] | None:
+    """Playbook 1.3's order: for each node in declaration order, its upstream nodes first
+    (recursively, in the order of its edges), then itself; None when there is a cycle."""
+    order: list[str] = []
+    state: dict[str, str] = {}
+
+    def visit(node_id: str) -> bool:
+        if state.get(node_id) == "done":
+            return True
+        if state.get(node_id) == "visiting":
+            return False
+        state[node_id] = "visiting"
+        if not all(visit(upstream) for upstream, _ in edges[node_id]):
+            return False
+        state[node_id] = "done"
         order.append(node_id)
-        for follower in followers[node_id]:
-            waiting[follower] -= 1
-            if waiting[follower] == 0:
-                heapq.heappush(ready, position[follower])
-    return order if len(order) == len(ids) else None
+        return True
+
+    return order if all(visit(node_id) for node_id in ids) else None
 
 
 @FAST
 @given(plans())
 def test_random_runbooks_expand_as_designed(plan: Plan) -> None:
     edges = expected_edges(plan)
-    order = declaration_order(plan.ids, edges)
+    order = run_order(plan.ids, edges)
     event("cycle" if order is None else "acyclic")
     event("has conditions" if any(plan.when) or ":" in repr(plan.depends_on) else "no conditions")
     if order is None:
@@ -303,6 +302,21 @@ def test_random_runbooks_expand_as_designed(plan: Plan) -> None:
             assert shape(parse_condition(node.trigger.source)) == shape(trigger)
     assert list(program.order) == order
     _assert_topological(list(program.order), edges)
+
+
+def test_a_node_naming_later_ones_pulls_them_forward_in_the_order_it_lists_them() -> None:
+    steps = {
+        "x": '["z", "w"]',
+        "y": "[]",
+        "z": "[]",
+        "w": '"y"',
+        "v": None,
+    }
+    text = '[runbook]\ntitle = "order"\n' + "".join(
+        f'[{node}]\ntype = "Manual"\n' + (f"depends_on = {deps}\n" if deps else "")
+        for node, deps in steps.items()
+    )
+    assert compile_text(text).program.order == ("z", "y", "w", "x", "v")
 
 
 def _assert_topological(order: list[str], edges: dict[str, list[tuple[str, str]]]) -> None:

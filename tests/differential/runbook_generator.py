@@ -2,7 +2,8 @@
 
 `generate(seed)` builds one runbook and the variables, environment and answers it runs with; the
 same seed always gives the same case. It draws from the constructs both implementations are
-meant to run the same way: every `depends_on` form, ids that start with a digit or need quotes,
+meant to run the same way: every `depends_on` form (naming earlier and later nodes), ids that
+start with a digit or need quotes,
 `when` conditions over variables and over node outcomes, variables from defaults, `--var`,
 `--vars-file` and `--vars-env`, templated fields, Manual, Command and Function nodes,
 confirmations answered "yes", and failing commands whose operator answers "abort".
@@ -36,11 +37,8 @@ original found in its source, `playbook-1.3.1/playbook/...`):
 - `pattern` (a prefix match in the original, a full match here) and `secret` (not in 1.3.1).
 - `PLAYBOOK_VAR_*` without `--vars-env`: the original always reads that prefix, ours reads the
   environment only when asked; every case that sets the environment passes `--vars-env`.
-- Forward references (`depends_on` naming a later node): both run every dependency first, but
-  break ties between independent nodes differently (the original runs a dependency as soon as
-  a depth-first walk reaches it, ours runs ready nodes in declaration order). With backward
-  references only, both run exactly in declaration order. A `when` names only nodes that are
-  already upstream, since ours waits for any node a condition names and the original does not.
+- A `when` naming a node that is not upstream of its node: ours waits for any node a condition
+  names (DESIGN.md), the original evaluates the condition whenever the node's turn comes.
 - Ids containing `"`: the original writes `X:success` as `has_succeeded("X")`, which such an id
   breaks. Ids that ours refuses (`:`, control characters, template markers, "^", "*").
 """
@@ -160,7 +158,10 @@ class _Generator:
         # command succeeds and every question is a confirmation, answered "y".
         self.aborts = self.random.random() < 0.3
         self.variables: list[Variable] = []
+        self.ids: list[str] = []
         self.nodes: list[Node] = []
+        # A node named by an earlier node → the position of the first node that names it.
+        self.named_before: dict[int, int] = {}
 
     # Variables ---------------------------------------------------------------------------------
 
@@ -256,13 +257,25 @@ class _Generator:
     # Nodes -------------------------------------------------------------------------------------
 
     def depends_on(self, index: int) -> tuple[str | None, list[str], str | None]:
-        """The `depends_on` text, the ids it names, and its conditional target if any."""
+        """The `depends_on` text, the ids it names, and its conditional target if any.
+
+        A node may name a later one. So that no cycle forms, a node named by an earlier node
+        waits only for nodes declared before the first node that names it.
+        """
+        choose = self.random.choice
         earlier = [node.id for node in self.nodes]
         previous = earlier[-1:]
-        choose = self.random.choice
         forms = ["absent", "^", "[^]", "*", "[*]", "[]", '""']
         if earlier:
             forms += ["id", "[ids]", "[^, id]", "cond", "[id, cond]", "cond-string"]
+        candidates = earlier
+        limit = self.named_before.get(index)
+        if limit is not None:
+            candidates = self.ids[:limit]
+            forms = ["[]", '""', "id", "[ids]"] if candidates else ["[]", '""']
+        elif self.random.random() < 0.25:
+            candidates = earlier + self.ids[index + 1 :]
+            forms = [form for form in forms if form not in ("^", "[^]", "*", "[*]")]
         form = choose(forms)
         if form == "absent":
             return None, previous, None
@@ -274,7 +287,13 @@ class _Generator:
             return (text if form == "*" else f"[{text}]"), earlier, None
         if form in ("[]", '""'):
             return form, [], None
-        picked = self.random.sample(earlier, min(len(earlier), self.random.randint(1, 3)))
+        if not candidates:
+            return "[]", [], None
+        picked = self.random.sample(candidates, min(len(candidates), self.random.randint(1, 3)))
+        for later in picked:
+            if later in self.ids[index + 1 :]:
+                position = self.ids.index(later)
+                self.named_before[position] = min(self.named_before.get(position, index), index)
         if form == "id":
             return toml_string(picked[0]), picked[:1], None
         if form == "[ids]":
@@ -303,7 +322,10 @@ class _Generator:
             node.fields["depends_on"] = text
         by_id = {other.id: other for other in self.nodes}
         for upstream_id in named:
-            node.upstream |= {upstream_id} | by_id[upstream_id].upstream
+            # A later node's own upstream is not known yet; conditions never name it anyway.
+            node.upstream |= {upstream_id} | (
+                by_id[upstream_id].upstream if upstream_id in by_id else set()
+            )
         if conditional is not None:
             node.always_runs = False
         strings = [v for v in self.variables if v.type == "string"]
@@ -388,8 +410,8 @@ class _Generator:
 
     def case(self) -> Case:
         self.variables = [self.variable(index) for index in range(self.random.randint(0, 4))]
-        ids = self.random.sample(ID_STYLES, self.random.randint(2, 8))
-        for index, node_id in enumerate(ids):
+        self.ids = self.random.sample(ID_STYLES, self.random.randint(2, 8))
+        for index, node_id in enumerate(self.ids):
             self.nodes.append(self.node(index, node_id))
         if self.aborts:
             self.choose_failures()
