@@ -16,9 +16,9 @@ original found in its source, `playbook-1.3.1/playbook/...`):
   specification's `cleanup` ("run after either succeeds") can run.
 - Skipping a failed node: the original records it as skipped and counts the run OK
   (`cli/commands/run.py`); the design keeps it failed and ends the run NOK.
-- A critical node that fails, and Abort on the node that would complete the run: the original
-  then overwrites ABORTED with NOK (`service/engine.py: update_run_status`); the specification's
-  table says critical failures end NOK with no question asked, and Abort gives ABORTED.
+- Abort on a critical node, or on the node that would complete the run: the original then
+  overwrites ABORTED with NOK (`service/engine.py: update_run_status`); the specification's table
+  says Abort gives ABORTED. Failing nodes are therefore non-critical and waited for by another.
 - Conditions that cannot be evaluated: the original runs the node (it fails open,
   `service/engine.py: _should_execute_node`); the design fails it closed. Conditions written
   without `{{ }}` are always true in the original (the text is "evaluated" by `eval` after
@@ -31,7 +31,7 @@ original found in its source, `playbook-1.3.1/playbook/...`):
   compares text with a number), so conditions use bool and int variables only when their value
   comes from a TOML `--vars-file`, and string variables from any explicit source.
 - `has_run` of a node that may be skipped: the original counts a skipped node as run (it has an
-  execution record); ours says a skipped node did not run.
+  execution record, though `has_run`'s docstring says "executed"); ours says it did not run.
 - Variables without a `type`: the original reads them as strings, ours infers the type from the
   default; every generated variable declares its type, as the specification's examples do.
 - `pattern` (a prefix match in the original, a full match here) and `secret` (not in 1.3.1).
