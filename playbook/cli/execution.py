@@ -15,6 +15,7 @@ import click
 
 from playbook.cli.app import cli, echo_warnings, runbook_argument, use_redactor
 from playbook.cli.config import current_settings
+from playbook.cli.state import state_path_flag, state_path_option
 from playbook.cli.variables import bind, variable_options
 from playbook.compiler import CompileResult, load_program
 from playbook.compiler.ir import Program, RunStatus
@@ -31,15 +32,8 @@ from playbook.settings.logs import run_logging
 
 EXIT_CODES = {RunStatus.OK: 0, RunStatus.NOK: 1, RunStatus.ABORTED: 130}
 
-# Defaults come from the configuration, which also reads PLAYBOOK_DB_PATH and
-# PLAYBOOK_MAX_RETRIES: one precedence chain, with the flag on top.
-state_path_option = click.option(
-    "--state-path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=lambda: current_settings().database.path,
-    show_default="database.path of `playbook config`",
-    help="The SQLite state database.",
-)
+# The default comes from the configuration, which also reads PLAYBOOK_MAX_RETRIES: one
+# precedence chain, with the flag on top.
 max_retries_option = click.option(
     "--max-retries",
     type=click.IntRange(min=1),
@@ -95,11 +89,13 @@ def run(
     registry = PluginRegistry()
     check_plugins(loaded, file, registry)
     bound, renderer = prepare_variables(loaded.program, variable_sources)
+    shown_title, _ = renderer.runbook(loaded.program.runbook)
     with open_store(state_path, OpenMode.CREATE) as store:
         store.use_redactor(bound.redactor)
         back_up(store)
         run_id = store.create_run(
             title=loaded.program.runbook.title,
+            display_title=shown_title,
             runbook_path=str(file.resolve()),
             source_sha256=loaded.program.source_sha256,
             ir=loaded.program.dumps(),
@@ -302,9 +298,9 @@ class RunRequest:
     resumed: bool
 
     def resume_command(self, run_id: int) -> str:
-        custom = self.state_path.expanduser() != Path(self.settings.database.path)
-        state = f" --state-path {self.state_path}" if custom else ""
-        return f"playbook resume {self.file} {run_id}{state}"
+        return (
+            f"playbook resume {self.file} {run_id}{state_path_flag(self.state_path, self.settings)}"
+        )
 
 
 def interpret(

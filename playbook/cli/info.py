@@ -1,9 +1,11 @@
-"""`playbook info` and `playbook show`: what is installed, and what has run."""
+"""`playbook info`: the installation, and statistics of the workflows that ran."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.table import Table
@@ -12,65 +14,136 @@ from rich.text import Text
 from playbook import __version__
 from playbook.cli.app import cli
 from playbook.cli.config import current_settings
-from playbook.cli.execution import open_store, state_path_option
-from playbook.cli.plugins_table import render_plugins_table
-from playbook.plugins import PluginRegistry
-from playbook.runtime.display import status_style, themed_console
-from playbook.runtime.store import OpenMode
+from playbook.cli.state import state_path_option
+from playbook.history import open_history
+from playbook.history.clock import now
+from playbook.history.documents import document, node_stats_json, workflow_json
+from playbook.history.lookup import find_workflow
+from playbook.history.queries import HistoryQueries
+from playbook.history.runs import active_durations
+from playbook.history.statistics import NodeStats, WorkflowStats, node_stats, workflow_stats
 
 
 @cli.command()
+@click.argument("workflow", required=False, metavar="[RUNBOOK_OR_TITLE]")
 @click.option("--plugins", is_flag=True, help="List installed plugins and their functions.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (its shape: docs/history.md).")
 @state_path_option
-def info(plugins: bool, state_path: Path) -> None:
-    """Show the installation, the state database and the installed plugins."""
-    console = themed_console(current_settings().ui.color_theme)
+def info(workflow: str | None, plugins: bool, as_json: bool, state_path: Path) -> None:
+    """Show the installation and statistics of every workflow, or of one with its nodes.
+
+    RUNBOOK_OR_TITLE names a workflow as `playbook show` does. Nothing is written to the state
+    database.
+    """
+    from playbook.plugins import PluginRegistry
+    from playbook.runtime.display import themed_console
+
+    settings = current_settings()
+    console = themed_console(settings.ui.color_theme)
     registry = PluginRegistry()
     if plugins:
+        if as_json or workflow:
+            raise click.UsageError("--plugins lists plugins: use it without --json or a workflow")
+        from playbook.cli.plugins_table import render_plugins_table
+
         render_plugins_table(console, registry)
         return
     path = state_path.expanduser()
+    if workflow is not None:
+        with open_history(path, settings.database.timeout) as queries:
+            stats, nodes, matched_by = _one_workflow(queries, workflow, path)
+        if as_json:
+            data = workflow_json(stats) | {"query": workflow, "matched_by": matched_by}
+            nodes_json = [node_stats_json(node) for node in nodes]
+            _echo_json(document("workflow", database=str(path), workflow=data, nodes=nodes_json))
+            return
+        from playbook.cli.history_tables import NODE_LEGEND, nodes_table, workflow_facts
+
+        console.print(workflow_facts(stats))
+        console.print()
+        if nodes:
+            console.print(nodes_table(nodes))
+            console.print(Text(NODE_LEGEND, style="dim"))
+        else:
+            console.print("No node has run yet.")
+        return
+    workflows: list[WorkflowStats] = []
+    schema = None
+    if path.exists():
+        with open_history(path, settings.database.timeout) as queries:
+            schema = queries.schema
+            workflows = _every_workflow(queries) if queries.recorded else []
+    if as_json:
+        database = {"path": str(path), "exists": schema is not None, "schema": schema}
+        _echo_json(
+            document(
+                "info",
+                playbook=__version__,
+                python=sys.version.split()[0],
+                database=database,
+                plugins=registry.names(),
+                workflows=[workflow_json(stats) for stats in workflows],
+            )
+        )
+        return
     table = Table(show_header=False, box=None)
     table.add_row("playbook", __version__)
     table.add_row("python", sys.version.split()[0])
     table.add_row("state database", str(path))
-    if path.exists():
-        with open_store(path, OpenMode.READ_ONLY) as store:
-            counts = store.status_counts()
-        runs = ", ".join(f"{n} {status}" for status, n in counts.items()) or "none"
-        table.add_row("runs", runs)
-    else:
+    if schema is None:
         table.add_row("runs", "none yet (the database is created by the first run)")
+    else:
+        table.add_row("runs", f"{sum(stats.runs for stats in workflows):,}")
     table.add_row("plugins", ", ".join(registry.names()) or "none")
     console.print(table)
     console.print(Text("`playbook info --plugins` lists their functions.", style="dim"))
+    if workflows:
+        from playbook.cli.history_tables import workflows_table
 
-
-@cli.command()
-@click.argument("title")
-@state_path_option
-def show(title: str, state_path: Path) -> None:
-    """Show the runs of the runbook titled TITLE, newest first."""
-    console = themed_console(current_settings().ui.color_theme)
-    path = state_path.expanduser()
-    runs = []
-    if path.exists():
-        with open_store(path, OpenMode.READ_ONLY) as store:
-            runs = store.runs_titled(title)
-    if not runs:
-        console.print(f"No runs of {title!r} in {path}.", markup=False)
-        return
-    table = Table(title=title, title_justify="left")
-    for column in ("run", "status", "started", "finished", "operator", "nodes"):
-        table.add_column(column)
-    for run, counts in runs:
-        nodes = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
-        table.add_row(
-            str(run.id),
-            Text(run.status, style=status_style(run.status)),
-            run.started_at[:19].replace("T", " "),
-            (run.finished_at or "")[:19].replace("T", " "),
-            run.operator,
-            nodes,
+        console.print()
+        console.print(workflows_table(workflows))
+        console.print(
+            Text("`playbook info RUNBOOK_OR_TITLE` adds statistics per node.", style="dim")
         )
-    console.print(table)
+
+
+def _every_workflow(queries: HistoryQueries) -> list[WorkflowStats]:
+    """Statistics per runbook title, the most recently run first."""
+    runs = queries.runs(None)
+    durations = active_durations(queries, None, now())
+    by_title: dict[str, list[Any]] = {}
+    for run in runs:
+        by_title.setdefault(run.title, []).append(run)
+    return [workflow_stats(title, rows, durations) for title, rows in by_title.items()]
+
+
+def _one_workflow(
+    queries: HistoryQueries, argument: str, path: Path
+) -> tuple[WorkflowStats, list[NodeStats], str]:
+    found = find_workflow(queries, argument, path)
+    runs = queries.runs(found.selection) if queries.recorded else []
+    title = runs[0].title if runs else argument
+    stats = workflow_stats(title, runs, active_durations(queries, found.selection, now()))
+    if not runs:
+        return stats, [], found.matched_by
+    nodes = node_stats(
+        queries.node_outcomes(found.selection),
+        queries.attempt_timings(found.selection),
+        _declared_order(queries, runs[0].id),
+    )
+    return stats, nodes, found.matched_by
+
+
+def _declared_order(queries: HistoryQueries, run_id: int) -> list[str]:
+    """The nodes of a run's runbook in declaration order (none when its IR is unreadable)."""
+    from playbook.compiler.ir import Program
+    from playbook.diagnostics import PlaybookError
+
+    try:
+        return [node.id for node in Program.loads(queries.document(run_id).ir).nodes]
+    except PlaybookError:
+        return []
+
+
+def _echo_json(data: dict[str, Any]) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))

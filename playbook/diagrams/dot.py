@@ -10,11 +10,14 @@ from playbook.diagrams.visitor import (
     CRITICAL_COLOR,
     EDGE_COLOR,
     EDGE_LABEL,
+    LEGEND_COLOR,
+    STATE_FILL,
+    STATE_LABEL,
     TYPE_FILL,
     DiagramVisitor,
     EdgeView,
     NodeView,
-    printable,
+    RunOverlay,
 )
 
 FONT = "Helvetica"
@@ -24,17 +27,19 @@ TYPE_SHAPE = {"Manual": ("hexagon", ""), "Command": ("box", ""), "Function": ("b
 EDGE_STYLE = {"order": "solid", "success": "solid", "failure": "dashed", "condition": "dotted"}
 
 
-def to_dot(program: Program) -> str:
-    """The DOT text of `program`: the same IR always gives the same bytes."""
-    return DotRenderer().render(program)
+def to_dot(program: Program, overlay: RunOverlay | None = None) -> str:
+    """The DOT text of `program`, with each node filled by its state in `overlay`'s run if given.
+
+    The same IR and run always give the same bytes.
+    """
+    return DotRenderer().render(program, overlay)
 
 
 class DotRenderer(DiagramVisitor):
-    def visit_header(self, program: Program) -> Iterable[str]:
-        title = quote(printable(program.runbook.title))
+    def visit_header(self, title: str) -> Iterable[str]:
         return [
             "digraph playbook {",
-            f"  graph [label={title}, labelloc=t, fontname={FONT}, fontsize=14, rankdir=TB];",
+            f"  graph [label={quote(title)}, labelloc=t, fontname={FONT}, fontsize=14, rankdir=TB];",
             f"  node [fontname={FONT}, fontsize=11, color={quote(BORDER_COLOR)}, margin=0.15];",
             f"  edge [fontname={FONT}, fontsize=9, arrowsize=0.8];",
         ]
@@ -45,7 +50,7 @@ class DotRenderer(DiagramVisitor):
         attributes = {
             "label": "\n".join(node.lines),
             "shape": shape,
-            "fillcolor": TYPE_FILL[node.type],
+            "fillcolor": STATE_FILL[node.state] if node.state else TYPE_FILL[node.type],
         }
         if node.critical:
             attributes |= {"color": CRITICAL_COLOR, "penwidth": "2", "peripheries": "2"}
@@ -59,6 +64,24 @@ class DotRenderer(DiagramVisitor):
         if EDGE_LABEL[edge.kind]:
             attributes |= {"label": EDGE_LABEL[edge.kind], "fontcolor": EDGE_COLOR[edge.kind]}
         return [f"  {quote(edge.source)} -> {quote(edge.target)} [{_attributes(attributes)}];"]
+
+    def visit_legend(self, states: list[str]) -> Iterable[str]:
+        ids = [quote(f"legend:{state}") for state in states]
+        lines = [
+            "  subgraph cluster_legend {",
+            f'    graph [label="Legend", fontsize=10, style=rounded, color={quote(LEGEND_COLOR)}];',
+        ]
+        for state, legend_id in zip(states, ids, strict=True):
+            attributes = {
+                "label": STATE_LABEL[state],
+                "shape": "box",
+                "style": "filled,rounded",
+                "fillcolor": STATE_FILL[state],
+            }
+            lines.append(f"    {legend_id} [{_attributes(attributes)}];")
+        lines.append(f'    {" -> ".join(ids)} [style="invis"];')
+        lines.append("  }")
+        return lines
 
     def visit_footer(self) -> Iterable[str]:
         return ["}"]

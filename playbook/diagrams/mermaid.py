@@ -11,11 +11,14 @@ from playbook.diagrams.visitor import (
     CRITICAL_COLOR,
     EDGE_COLOR,
     EDGE_LABEL,
+    LEGEND_COLOR,
+    STATE_FILL,
+    STATE_LABEL,
     TYPE_FILL,
     DiagramVisitor,
     EdgeView,
     NodeView,
-    printable,
+    RunOverlay,
 )
 
 # The same shapes as the DOT diagram: hexagon, box, rounded box.
@@ -29,9 +32,10 @@ _SPECIAL = re.compile(r'["#&<>`]')
 _ICON = re.compile(r"(fa[bklrs]?):(fa-)")
 
 
-def to_mermaid(program: Program) -> str:
-    """The Mermaid text of `program`: the same IR always gives the same bytes."""
-    return MermaidRenderer().render(program)
+def to_mermaid(program: Program, overlay: RunOverlay | None = None) -> str:
+    """The Mermaid text of `program`, with each node filled by its state in `overlay`'s run if
+    given. The same IR and run always give the same bytes."""
+    return MermaidRenderer().render(program, overlay)
 
 
 class MermaidRenderer(DiagramVisitor):
@@ -43,15 +47,17 @@ class MermaidRenderer(DiagramVisitor):
         self._classes: dict[str, list[str]] = {name.lower(): [] for name in NODE_TYPES}
         self._classes |= {"critical": [], "conditional": []}
         self._edges: dict[str, list[int]] = {kind: [] for kind in EDGE_COLOR}
+        #: The states of the run drawn, once its legend is written; None: no run is drawn.
+        self._states: list[str] | None = None
 
-    def visit_header(self, program: Program) -> Iterable[str]:
+    def visit_header(self, title: str) -> Iterable[str]:
         # A JSON string is a valid YAML double-quoted scalar, the front matter's syntax.
-        title = json.dumps(printable(program.runbook.title), ensure_ascii=False)
-        return ["---", f"title: {title}", "---", "flowchart TB"]
+        return ["---", f"title: {json.dumps(title, ensure_ascii=False)}", "---", "flowchart TB"]
 
     def visit_node(self, node: NodeView) -> Iterable[str]:
         mermaid_id = self._ids.setdefault(node.id, f"n{len(self._ids)}")
-        self._classes[node.type.lower()].append(mermaid_id)
+        fill = _state_class(node.state) if node.state else node.type.lower()
+        self._classes.setdefault(fill, []).append(mermaid_id)
         if node.critical:
             self._classes["critical"].append(mermaid_id)
         if node.conditional:
@@ -66,8 +72,23 @@ class MermaidRenderer(DiagramVisitor):
         source, target = self._ids[edge.source], self._ids[edge.target]
         return [f"  {source} {EDGE_ARROW[edge.kind]}{label} {target}"]
 
+    def visit_legend(self, states: list[str]) -> Iterable[str]:
+        self._states = states
+        lines = ['  subgraph legend ["Legend"]', "    direction LR"]
+        for state in states:
+            legend_id = f"legend_{state}"
+            self._classes.setdefault(_state_class(state), []).append(legend_id)
+            lines.append(f'    {legend_id}("{escape(STATE_LABEL[state])}")')
+        lines.append("  end")
+        lines.append(f"  style legend fill:none,stroke:{LEGEND_COLOR}")
+        return lines
+
     def visit_footer(self) -> Iterable[str]:
-        lines = [f"  classDef {kind.lower()} fill:{TYPE_FILL[kind]}" for kind in NODE_TYPES]
+        if self._states is None:
+            fills = {kind.lower(): TYPE_FILL[kind] for kind in NODE_TYPES}
+        else:
+            fills = {_state_class(state): STATE_FILL[state] for state in self._states}
+        lines = [f"  classDef {name} fill:{fill}" for name, fill in fills.items()]
         lines += [
             f"  classDef critical stroke:{CRITICAL_COLOR},stroke-width:3px",
             "  classDef conditional stroke-dasharray:5 3",
@@ -79,6 +100,10 @@ class MermaidRenderer(DiagramVisitor):
                 numbers = ",".join(map(str, indexes))
                 lines.append(f"  linkStyle {numbers} stroke:{EDGE_COLOR[kind]}{dashes}")
         return lines
+
+
+def _state_class(state: str) -> str:
+    return f"state_{state}"
 
 
 def escape(text: str) -> str:

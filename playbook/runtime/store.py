@@ -30,7 +30,7 @@ from playbook.runtime.redaction import Redactor
 
 #: "PLBK": marks a database as Playbook's in the SQLite header (PRAGMA application_id).
 APPLICATION_ID = 0x504C424B
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -85,6 +85,15 @@ _MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX events_by_run ON events (run_id, id);
     """,
+    # The title the operator saw (rendered, secrets redacted), and what reading history needs:
+    # a workflow's runs newest first, and a run's own events without its nodes' events.
+    2: """
+    ALTER TABLE runs ADD COLUMN display_title TEXT;
+    CREATE INDEX runs_by_title ON runs (title, id);
+    CREATE INDEX runs_by_display_title ON runs (display_title, id);
+    CREATE INDEX runs_by_file ON runs (runbook_path, id);
+    CREATE INDEX run_events ON events (run_id, id) WHERE node_id IS NULL;
+    """,
 }
 
 
@@ -115,6 +124,7 @@ class RunRecord:
     operator: str
     started_at: str
     finished_at: str | None
+    display_title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -210,12 +220,14 @@ class Store:
         variables: dict[str, Any],
         operator: str,
         node_ids: list[str],
+        display_title: str | None = None,
     ) -> int:
+        """`display_title` is the title as the operator saw it (rendered; redacted here)."""
         stamp = now()
         with self.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO runs (title, runbook_path, source_sha256, ir, variables, status,"
-                " operator, started_at) VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, ?)",
+                " operator, started_at, display_title) VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, ?, ?)",
                 (
                     title,
                     runbook_path,
@@ -224,6 +236,7 @@ class Store:
                     self._json(variables),
                     operator,
                     stamp,
+                    display_title,
                 ),
             )
             run_id = int(cursor.lastrowid or 0)
@@ -260,27 +273,6 @@ class Store:
     def run(self, run_id: int) -> RunRecord | None:
         row = self.connection.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
         return _run_record(row) if row else None
-
-    def status_counts(self) -> dict[str, int]:
-        rows = self.connection.execute(
-            "SELECT status, COUNT(*) FROM runs GROUP BY status ORDER BY status"
-        ).fetchall()
-        return dict(rows)
-
-    def runs_titled(self, title: str) -> list[tuple[RunRecord, dict[str, int]]]:
-        """Runs of one runbook (by its title as written), newest first, with node state counts."""
-        rows = self.connection.execute(
-            "SELECT * FROM runs WHERE title = ? ORDER BY id DESC", (title,)
-        ).fetchall()
-        found = []
-        for row in rows:
-            record = _run_record(row)
-            counts = self.connection.execute(
-                "SELECT state, COUNT(*) FROM node_states WHERE run_id = ? GROUP BY state",
-                (record.id,),
-            ).fetchall()
-            found.append((record, dict(counts)))
-        return found
 
     def latest_run(self, runbook_path: str, status: str | None = None) -> RunRecord | None:
         query = "SELECT * FROM runs WHERE runbook_path = ?"
@@ -501,9 +493,10 @@ def _prepare(connection: sqlite3.Connection, path: Path, mode: OpenMode) -> None
             hint="upgrade Playbook to use this database",
         )
     if mode is OpenMode.READ_ONLY:
-        # A read-only connection that never writes leaves no WAL behind when it closes.
+        # A read-only connection that never writes leaves no WAL behind when it closes. An
+        # older schema is read as it is; the next command that writes migrates it.
         connection.execute("PRAGMA query_only = ON")
-        if version < SCHEMA_VERSION:
+        if version == 0:
             raise PlaybookError.single(
                 f"{path} holds no Playbook runs yet (schema {version})",
                 hint="`playbook run` with this --state-path sets it up",

@@ -223,7 +223,7 @@ def test_show_and_info_read_the_database_without_changing_it(ws: Workspace) -> N
 def test_a_read_only_store_never_writes(ws: Workspace) -> None:
     assert ws.invoke("run", ws.runbook(AUDITED), "--state-path", ws.db).code == 0
     with Store(ws.db, OpenMode.READ_ONLY) as store:
-        assert store.status_counts() == {"OK": 1}
+        assert store.run(1).status == "OK"
         with pytest.raises(sqlite3.OperationalError, match="readonly"):
             store.set_run_status(1, "set-status", "OK", "NOK", OPERATOR)
     assert ws.status(1) == "OK"

@@ -1,0 +1,320 @@
+"""Run history on the terminal: runs, one run in full, and statistics, as rich tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from rich import box
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from playbook.conversion import convert
+from playbook.history import formatting as fmt
+from playbook.history.clock import attempt_seconds, parse_time
+from playbook.history.runs import AttemptView, RunDetail, RunSummary, Step, captured
+from playbook.history.statistics import NodeStats, WorkflowStats
+from playbook.history.status import RUN_STATUSES, UNFINISHED_STATES
+from playbook.runtime.display import status_style
+
+#: Lines of each captured stream shown under a run; `--output NODE` shows all of them.
+FOLDED_LINES = 6
+
+
+def status_text(status: str) -> Text:
+    return Text(status, style=status_style(status))
+
+
+def status_counts(counts: dict[str, int], order: Iterable[str]) -> Text:
+    """`3 OK · 1 NOK`, each count coloured by its status, known statuses first."""
+    known = list(order)
+    names = [name for name in known if counts.get(name)]
+    names += sorted(name for name in counts if name not in known and counts[name])
+    text = Text()
+    for index, name in enumerate(names):
+        if index:
+            text.append(" · ", style="dim")
+        text.append(f"{counts[name]} {name}", style=status_style(name))
+    return text
+
+
+def _history(summary: RunSummary) -> str:
+    """`run`, `run, resume x2`, `run, set-status`: what was done to the run."""
+    parts: list[tuple[str, int]] = []
+    for action in summary.actions:
+        if parts and parts[-1][0] == action:
+            parts[-1] = (action, parts[-1][1] + 1)
+        else:
+            parts.append((action, 1))
+    return ", ".join(name if n == 1 else f"{name} x{n}" for name, n in parts)
+
+
+def _duration(summary: RunSummary) -> str:
+    running = any(session.ended_at is None for session in summary.sessions)
+    return fmt.duration(summary.duration_s) + (" …" if running else "")
+
+
+def runs_table(title: str, summaries: list[RunSummary]) -> Table:
+    table = _table(title)
+    for column in ("run", "started", "took", "status"):
+        table.add_column(column, no_wrap=True, justify="right" if column == "run" else "left")
+    table.add_column("operator")
+    table.add_column("how")
+    table.add_column("nodes")
+    for summary in summaries:
+        nodes = {state: summary.nodes.get(state, 0) for state in ("ok", "failed", "skipped")}
+        nodes["left"] = sum(summary.nodes.get(state, 0) for state in UNFINISHED_STATES)
+        table.add_row(
+            str(summary.id),
+            fmt.timestamp(summary.row.started_at)[:16],
+            _duration(summary),
+            status_text(summary.status),
+            ", ".join(summary.operators) or summary.row.operator,
+            _history(summary),
+            status_counts(nodes, nodes),
+        )
+    return table
+
+
+def _table(title: str) -> Table:
+    """A table that fits 80 columns: no vertical rules, a rule under the header."""
+    return Table(
+        title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, pad_edge=False
+    )
+
+
+# One run ----------------------------------------------------------------------------------
+
+
+def print_run(console: Console, detail: RunDetail, output_hint: str, now: dt.datetime) -> None:
+    summary = detail.summary
+    row = summary.row
+    console.rule(Text(row.shown_title, style="bold"))
+    facts = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
+    facts.add_column(style="bold")
+    facts.add_column()
+    facts.add_row("run", f"{row.id} of {row.title!r}")
+    facts.add_row("runbook", row.runbook_path)
+    ended = summary.ending
+    outcome = status_text(summary.status)
+    if ended is not None and ended.detail:
+        outcome.append(f"  {ended.detail}", style="")
+    facts.add_row("status", outcome)
+    facts.add_row("started", f"{fmt.timestamp(row.started_at)} by {row.operator}")
+    if row.finished_at:
+        facts.add_row("finished", fmt.timestamp(row.finished_at))
+    facts.add_row("duration", f"{_duration(summary)} active · {_sessions(summary)}")
+    facts.add_row("times", fmt.zone())
+    variables = " · ".join(
+        f"{name} = {convert(value, 'string')}" for name, value in detail.variables.items()
+    )
+    facts.add_row("variables", Text(variables or "-"))
+    console.print(facts)
+    console.print()
+    console.print(_steps_table(detail.steps, now))
+    outputs = list(_outputs(detail.steps))
+    if outputs:
+        console.print()
+        console.print(Text("Output", style="bold"))
+        console.print(
+            Text(f"The last {FOLDED_LINES} lines of each; all of them: {output_hint}", style="dim"),
+            soft_wrap=True,
+        )
+        for block in outputs:
+            console.print(block)
+    console.print()
+    console.print(_timeline(detail))
+
+
+def _sessions(summary: RunSummary) -> str:
+    return ", ".join(
+        f"{session.how} by {session.operator}" + ("" if session.ended_at else " (running)")
+        for session in summary.sessions
+    )
+
+
+def _steps_table(steps: Iterable[Step], now: dt.datetime) -> Table:
+    table = _table("Steps")
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("step")
+    for column in ("status", "try", "started", "took"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("decision")
+    table.add_column("detail", overflow="fold")
+    for step in steps:
+        label = Text(step.id, style="bold")
+        about = " · ".join(
+            part for part in (step.type, step.name if step.name != step.id else "") if part
+        )
+        if about:
+            label.append(f"\n{about}", style="dim")
+        first = [str(step.position) if step.position is not None else "-", label]
+        if not step.attempts:
+            decision = _decision(step.decision, step.decision_by, step.decision_at)
+            table.add_row(*first, status_text(step.state), "", "", "", decision, step.reason or "")
+            continue
+        for view in step.attempts:
+            table.add_row(
+                *(first if view is step.attempts[0] else ["", ""]),
+                status_text(view.row.status),
+                str(view.number),
+                fmt.clock(view.row.started_at),
+                _attempt_duration(view, now),
+                _attempt_decision(step, view),
+                _attempt_detail(view),
+            )
+    return table
+
+
+def _attempt_duration(view: AttemptView, now: dt.datetime) -> str:
+    row = view.row
+    if row.status == "running":
+        return fmt.duration((now - parse_time(row.started_at)).total_seconds()) + " …"
+    return fmt.duration(
+        attempt_seconds(row.status, row.duration_s, row.started_at, row.finished_at)
+    )
+
+
+def _decision(decision: str | None, by: str | None, at: str | None) -> str:
+    if not decision:
+        return ""
+    who = f" · {by} {fmt.clock(at)}" if by else ""
+    return f"{decision}{who}"
+
+
+def _attempt_decision(step: Step, view: AttemptView) -> str:
+    row = view.row
+    if step.type == "Manual" and row.status == "ok":
+        return f"approved · {view.ended_by or '?'} {fmt.clock(row.finished_at)}"
+    return _decision(row.decision, view.decision_by, view.decision_at)
+
+
+def _attempt_detail(view: AttemptView) -> str:
+    row = view.row
+    if row.exception:
+        return row.exception
+    if row.exit_code:
+        return f"exit code {row.exit_code}"
+    return ""
+
+
+def _outputs(steps: Iterable[Step]) -> Iterable[Group]:
+    for step in steps:
+        for view in step.attempts:
+            for stream, text in captured(view.row):
+                lines = text.splitlines()
+                header = Text.assemble(
+                    (step.id, "bold"),
+                    f" · attempt {view.number} · {stream}",
+                    (f" ({len(lines)} lines)" if len(lines) > FOLDED_LINES else "", "dim"),
+                )
+                shown = lines[-FOLDED_LINES:]
+                body = [Text(f"  │ {line}") for line in shown]
+                if len(lines) > len(shown):
+                    body.insert(0, Text(f"  │ … {len(lines) - len(shown)} earlier lines", "dim"))
+                yield Group(header, *body)
+
+
+def _timeline(detail: RunDetail) -> Table:
+    table = _table("Timeline")
+    for column in ("time", "elapsed", "step", "event", "by"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("detail", overflow="fold")
+    start = fmt.local(detail.summary.row.started_at)
+    for event in detail.events:
+        moment = fmt.local(event.at)
+        elapsed = (moment - start).total_seconds() if moment and start else None
+        change = Text.assemble(
+            (f"{event.trigger} ", "dim"), (event.source, status_style(event.source)), " → "
+        )
+        change.append(event.dest, style=status_style(event.dest))
+        table.add_row(
+            fmt.clock(event.at),
+            fmt.duration(elapsed),
+            event.node_id or "-",
+            change,
+            event.operator,
+            event.detail or "",
+        )
+    return table
+
+
+# Statistics -------------------------------------------------------------------------------
+
+
+def workflows_table(workflows: list[WorkflowStats]) -> Table:
+    table = _table("Workflows")
+    table.add_column("workflow", overflow="fold", min_width=12)
+    table.add_column("runs", justify="right")
+    table.add_column("statuses")
+    table.add_column("success", justify="right", no_wrap=True)
+    table.add_column("median", justify="right")
+    table.add_column("p90", justify="right")
+    table.add_column("last run", no_wrap=True)
+    for stats in workflows:
+        table.add_row(*_workflow_cells(stats))
+    return table
+
+
+def _workflow_cells(stats: WorkflowStats) -> list[str | Text]:
+    last = stats.last_run
+    last_cell = Text()
+    if last is not None:
+        last_cell.append(f"{last.id} ")
+        last_cell.append(last.status, style=status_style(last.status))
+        last_cell.append(f" {fmt.timestamp(last.started_at)[:16]}", style="dim")
+    return [
+        stats.title,
+        str(stats.runs),
+        status_counts(stats.by_status, RUN_STATUSES),
+        fmt.percent(stats.success_rate),
+        fmt.duration(stats.duration.median),
+        fmt.duration(stats.duration.p90),
+        last_cell,
+    ]
+
+
+def workflow_facts(stats: WorkflowStats) -> Table:
+    facts = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
+    facts.add_column(style="bold")
+    facts.add_column()
+    _, runs, by_status, success, median, p90, last = _workflow_cells(stats)
+    facts.add_row("workflow", stats.title)
+    facts.add_row("runbook", "\n".join(stats.runbooks))
+    facts.add_row("runs", Text.assemble(f"{runs}  ", by_status))
+    facts.add_row("success rate", f"{success} (OK among runs not in progress)")
+    facts.add_row("run duration", f"median {median} · p90 {p90} (runs that are over)")
+    facts.add_row("last run", last)
+    return facts
+
+
+NODE_COLUMNS = ("ran", "failed", "attempts", "median", "p90", "op. skip", "skipped")
+#: What each column of `nodes_table` counts, printed under it.
+NODE_LEGEND = (
+    "ran: runs in which it made an attempt · failed: share of those in which it ended failed"
+    " · attempts: median per run · median, p90: duration of one attempt · op. skip: failures"
+    " the operator skipped · skipped: runs that skipped it (its condition, or skip = true)"
+)
+
+
+def nodes_table(nodes: list[NodeStats]) -> Table:
+    table = _table("Nodes")
+    table.add_column("node", overflow="fold")
+    for column in NODE_COLUMNS:
+        table.add_column(column, justify="right", no_wrap=True)
+    for stats in nodes:
+        failure = Text(fmt.percent(stats.failure_rate))
+        if stats.failed:
+            failure.stylize(status_style("failed"))
+        table.add_row(
+            stats.node_id,
+            str(stats.ran),
+            failure,
+            fmt.number(stats.median_attempts),
+            fmt.duration(stats.duration.median),
+            fmt.duration(stats.duration.p90),
+            str(stats.operator_skips),
+            str(stats.condition_skips),
+        )
+    return table

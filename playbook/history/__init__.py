@@ -1,0 +1,21 @@
+"""Reading run history from the state database: `show`, `info` statistics, reports, overlays.
+
+Everything here reads; nothing writes. `open_history` opens the database read-only, so a
+mistyped path creates nothing and an old database is read as it is, never migrated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from playbook.history.queries import HistoryQueries
+from playbook.runtime.store import OpenMode, Store
+
+
+@contextmanager
+def open_history(path: Path, timeout: float = 30) -> Iterator[HistoryQueries]:
+    with Store(path.expanduser(), OpenMode.READ_ONLY, timeout) as store:
+        schema = store.connection.execute("PRAGMA user_version").fetchone()[0]
+        yield HistoryQueries(store.connection, schema)
