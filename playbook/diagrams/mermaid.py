@@ -74,7 +74,7 @@ class MermaidRenderer(DiagramVisitor):
 
     def visit_legend(self, states: list[str]) -> Iterable[str]:
         self._states = states
-        lines = ['  subgraph legend ["Legend"]', "    direction LR"]
+        lines = ["  subgraph legend [Legend]", "    direction LR"]
         for state in states:
             legend_id = f"legend_{state}"
             self._classes.setdefault(_state_class(state), []).append(legend_id)

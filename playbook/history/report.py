@@ -16,7 +16,7 @@ from playbook.diagnostics import PlaybookError
 from playbook.history import formatting as fmt
 from playbook.history.clock import attempt_seconds
 from playbook.history.runs import AttemptView, RunDetail, Step, captured
-from playbook.history.status import UNFINISHED_STATES
+from playbook.history.status import NODE_STATES, UNFINISHED_STATES
 
 # ASCII punctuation that means something in inline Markdown or in a table row.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~#!])")
@@ -108,7 +108,8 @@ def _summary(run: RunDetail) -> str:
     steps = run.steps
     states = Counter(step.state for step in steps)
     reached = [step for step in steps if step.attempts]
-    counts = ", ".join(f"{states[state]} {state}" for state in sorted(states))
+    order = [*NODE_STATES, *sorted(set(states) - set(NODE_STATES))]
+    counts = ", ".join(f"{states[state]} {state}" for state in order if states[state])
     operator_skips = [
         step.id for step in steps if step.state == "failed" and step.decision == "skip"
     ]

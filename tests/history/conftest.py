@@ -12,8 +12,8 @@ import pytest
 # The real-run workspace (fake tools on PATH, isolated HOME) is the runtime tests' own.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime"))
 
-from history_support import Drill, fill_drill  # noqa: E402
-from runtime_support import Workspace  # noqa: E402
+from history_support import Drill, fill_drill
+from runtime_support import Workspace
 
 
 @pytest.fixture(autouse=True)
