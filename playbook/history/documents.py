@@ -8,6 +8,7 @@ an unknown value is null.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from playbook.history.queries import AttemptRow, EventRow, RunRow
@@ -49,8 +50,8 @@ def run_detail_json(detail: RunDetail) -> dict[str, Any]:
             {
                 "how": session.how,
                 "operator": session.operator,
-                "started_at": session.started_at.isoformat(),
-                "ended_at": session.ended_at.isoformat() if session.ended_at else None,
+                "started_at": _time(session.started_at),
+                "ended_at": _time(session.ended_at) if session.ended_at else None,
                 "ended_by": session.ended_by,
             }
             for session in summary.sessions
@@ -59,6 +60,11 @@ def run_detail_json(detail: RunDetail) -> dict[str, Any]:
         "steps": [step_json(step) for step in detail.steps],
         "events": [event_json(event) for event in detail.events],
     }
+
+
+def _time(moment: dt.datetime) -> str:
+    """A time as the store writes it, microseconds always shown."""
+    return moment.isoformat(timespec="microseconds")
 
 
 def step_json(step: Step) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -268,21 +269,23 @@ class HistoryQueries:
     def node_outcomes(self, selection: Selection | None) -> list[NodeOutcomeCount]:
         """Per node: how many runs ended it in each state and decision, after how many attempts."""
         where, params = self._where(selection)
+        # A correlated count reads the attempts index in the order node_states is walked; a join
+        # grouped per (run, node) would sort every row first.
         rows = self._rows(
             "SELECT node_id, state, decision, attempts, COUNT(*) FROM ("
-            " SELECT s.run_id, s.node_id, s.state, s.decision, COUNT(a.id) AS attempts"
-            " FROM node_states s JOIN runs r ON r.id = s.run_id"
-            " LEFT JOIN attempts a ON a.run_id = s.run_id AND a.node_id = s.node_id"
-            f" WHERE {where} GROUP BY s.run_id, s.node_id, s.state, s.decision"
+            " SELECT s.node_id, s.state, s.decision, (SELECT COUNT(*) FROM attempts a"
+            "  WHERE a.run_id = s.run_id AND a.node_id = s.node_id) AS attempts"
+            f" FROM node_states s JOIN runs r ON r.id = s.run_id WHERE {where}"
             ") per_run GROUP BY node_id, state, decision, attempts",
             params,
         )
         return [NodeOutcomeCount(*row) for row in rows]
 
-    def attempt_timings(self, selection: Selection | None) -> list[AttemptTiming]:
-        """Every attempt that ended ok or failed (an interrupted one has no honest duration)."""
+    def attempt_timings(self, selection: Selection | None) -> Iterator[AttemptTiming]:
+        """Every attempt that ended ok or failed (an interrupted one has no honest duration),
+        streamed: a large history has a row for each."""
         where, params = self._where(selection)
-        rows = self._rows(
+        cursor = self.connection.execute(
             "SELECT a.node_id, a.status, a.duration_s,"
             " CASE WHEN a.duration_s IS NULL THEN a.started_at END,"
             " CASE WHEN a.duration_s IS NULL THEN a.finished_at END"
@@ -290,4 +293,4 @@ class HistoryQueries:
             f" WHERE a.status IN ('ok', 'failed') AND {where}",
             params,
         )
-        return [AttemptTiming(*row) for row in rows]
+        return (AttemptTiming(*row) for row in cursor)

@@ -66,7 +66,8 @@ def test_show_lists_runs_of_a_title_newest_first(state: Path) -> None:
     assert rows[0].index("2") < rows[0].index("OK")
     assert "3 ok" in rows[0]
     missing = playbook("show", "No such runbook", "--state-path", state)
-    assert "No runs of 'No such runbook'" in missing.stdout
+    assert missing.returncode == 1
+    assert f"error: no runs of 'No such runbook' in {state}" in missing.stderr
 
 
 def test_validate_reports_an_unknown_plugin_function_and_parameter(tmp_path: Path) -> None:
