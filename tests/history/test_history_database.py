@@ -69,6 +69,20 @@ def test_info_without_a_database_says_so_and_creates_nothing(ws: Workspace) -> N
     assert not db.parent.exists()
 
 
+def test_a_runbook_that_never_ran_has_no_runs_yet(drill: Drill, tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh.playbook.toml"
+    fresh.write_text('[runbook]\ntitle = "Fresh"\n\n[a]\ntype = "Manual"\nprompt_after = "ok?"\n')
+    listed = drill.cli("show", fresh)
+    assert listed.exit_code == 0, listed.output
+    assert listed.stdout == f"No runs of {fresh} in {drill.ws.db} yet.\n"
+    assert drill.json("show", fresh)["runs"] == []
+    stats = drill.cli("info", fresh)
+    assert stats.exit_code == 0, stats.output
+    assert "No node has run yet." in stats.stdout
+    workflow = drill.json("info", fresh)["workflow"]
+    assert (workflow["runs"], workflow["success_rate"], workflow["last_run"]) == (0, None, None)
+
+
 def test_an_empty_database_file_has_no_runs(ws: Workspace) -> None:
     ws.db.parent.mkdir()
     ws.db.touch()
