@@ -55,8 +55,8 @@ def _duration(summary: RunSummary) -> str:
     return fmt.duration(summary.duration_s) + (" …" if running else "")
 
 
-def runs_table(title: str, summaries: list[RunSummary]) -> Table:
-    table = _table(title)
+def runs_table(summaries: list[RunSummary]) -> Table:
+    table = _table(None)
     for column in ("run", "started", "took", "status"):
         table.add_column(column, no_wrap=True, justify="right" if column == "run" else "left")
     table.add_column("operator")
@@ -65,7 +65,8 @@ def runs_table(title: str, summaries: list[RunSummary]) -> Table:
     for summary in summaries:
         nodes = {state: summary.nodes.get(state, 0) for state in ("ok", "failed", "skipped")}
         nodes["left"] = sum(summary.nodes.get(state, 0) for state in UNFINISHED_STATES)
-        table.add_row(
+        add_row(
+            table,
             str(summary.id),
             fmt.timestamp(summary.row.started_at)[:16],
             _duration(summary),
@@ -77,10 +78,18 @@ def runs_table(title: str, summaries: list[RunSummary]) -> Table:
     return table
 
 
-def _table(title: str) -> Table:
+def add_row(table: Table, *cells: str | Text) -> None:
+    """A row shown as it is: titles, paths and errors may hold `[brackets]`, never markup."""
+    table.add_row(*(Text(cell) if isinstance(cell, str) else cell for cell in cells))
+
+
+def _table(title: str | None) -> Table:
     """A table that fits 80 columns: no vertical rules, a rule under the header."""
     return Table(
-        title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, pad_edge=False
+        title=Text(title, style="bold") if title else None,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
     )
 
 
@@ -94,22 +103,22 @@ def print_run(console: Console, detail: RunDetail, output_hint: str, now: dt.dat
     facts = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
     facts.add_column(style="bold")
     facts.add_column()
-    facts.add_row("run", f"{row.id} of {row.title!r}")
-    facts.add_row("runbook", row.runbook_path)
+    add_row(facts, "run", f"{row.id} of {row.title!r}")
+    add_row(facts, "runbook", row.runbook_path)
     ended = summary.ending
     outcome = status_text(summary.status)
     if ended is not None and ended.detail:
         outcome.append(f"  {ended.detail}", style="")
-    facts.add_row("status", outcome)
-    facts.add_row("started", f"{fmt.timestamp(row.started_at)} by {row.operator}")
+    add_row(facts, "status", outcome)
+    add_row(facts, "started", f"{fmt.timestamp(row.started_at)} by {row.operator}")
     if row.finished_at:
-        facts.add_row("finished", fmt.timestamp(row.finished_at))
-    facts.add_row("duration", f"{_duration(summary)} active · {_sessions(summary)}")
-    facts.add_row("times", fmt.zone())
+        add_row(facts, "finished", fmt.timestamp(row.finished_at))
+    add_row(facts, "duration", f"{_duration(summary)} active · {_sessions(summary)}")
+    add_row(facts, "times", fmt.zone())
     variables = " · ".join(
         f"{name} = {convert(value, 'string')}" for name, value in detail.variables.items()
     )
-    facts.add_row("variables", Text(variables or "-"))
+    add_row(facts, "variables", Text(variables or "-"))
     console.print(facts)
     console.print()
     console.print(_steps_table(detail.steps, now))
@@ -152,10 +161,11 @@ def _steps_table(steps: Iterable[Step], now: dt.datetime) -> Table:
         first = [str(step.position) if step.position is not None else "-", label]
         if not step.attempts:
             decision = _decision(step.decision, step.decision_by, step.decision_at)
-            table.add_row(*first, status_text(step.state), "", "", "", decision, step.reason or "")
+            add_row(table, *first, status_text(step.state), "", "", "", decision, step.reason or "")
             continue
         for view in step.attempts:
-            table.add_row(
+            add_row(
+                table,
                 *(first if view is step.attempts[0] else ["", ""]),
                 status_text(view.row.status),
                 str(view.number),
@@ -229,7 +239,8 @@ def _timeline(detail: RunDetail) -> Table:
             (f"{event.trigger} ", "dim"), (event.source, status_style(event.source)), " → "
         )
         change.append(event.dest, style=status_style(event.dest))
-        table.add_row(
+        add_row(
+            table,
             fmt.clock(event.at),
             fmt.duration(elapsed),
             event.node_id or "-",
@@ -253,7 +264,7 @@ def workflows_table(workflows: list[WorkflowStats]) -> Table:
     table.add_column("p90", justify="right")
     table.add_column("last run", no_wrap=True)
     for stats in workflows:
-        table.add_row(*_workflow_cells(stats))
+        add_row(table, *_workflow_cells(stats))
     return table
 
 
@@ -280,12 +291,12 @@ def workflow_facts(stats: WorkflowStats) -> Table:
     facts.add_column(style="bold")
     facts.add_column()
     _, runs, by_status, success, median, p90, last = _workflow_cells(stats)
-    facts.add_row("workflow", stats.title)
-    facts.add_row("runbook", "\n".join(stats.runbooks))
-    facts.add_row("runs", Text.assemble(f"{runs}  ", by_status))
-    facts.add_row("success rate", f"{success} (OK among runs not in progress)")
-    facts.add_row("run duration", f"median {median} · p90 {p90} (runs that are over)")
-    facts.add_row("last run", last)
+    add_row(facts, "workflow", stats.title)
+    add_row(facts, "runbook", "\n".join(stats.runbooks))
+    add_row(facts, "runs", Text.assemble(f"{runs}  ", by_status))
+    add_row(facts, "success rate", f"{success} (OK among runs not in progress)")
+    add_row(facts, "run duration", f"median {median} · p90 {p90} (runs that are over)")
+    add_row(facts, "last run", last)
     return facts
 
 
@@ -307,7 +318,8 @@ def nodes_table(nodes: list[NodeStats]) -> Table:
         failure = Text(fmt.percent(stats.failure_rate))
         if stats.failed:
             failure.stylize(status_style("failed"))
-        table.add_row(
+        add_row(
+            table,
             stats.node_id,
             str(stats.ran),
             failure,

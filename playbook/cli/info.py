@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.table import Table
@@ -19,7 +17,7 @@ from playbook.history import open_history
 from playbook.history.clock import now
 from playbook.history.documents import document, node_stats_json, workflow_json
 from playbook.history.lookup import find_workflow
-from playbook.history.queries import HistoryQueries
+from playbook.history.queries import HistoryQueries, RunRow
 from playbook.history.runs import active_durations
 from playbook.history.statistics import NodeStats, WorkflowStats, node_stats, workflow_stats
 
@@ -55,7 +53,7 @@ def info(workflow: str | None, plugins: bool, as_json: bool, state_path: Path) -
         if as_json:
             data = workflow_json(stats) | {"query": workflow, "matched_by": matched_by}
             nodes_json = [node_stats_json(node) for node in nodes]
-            _echo_json(document("workflow", database=str(path), workflow=data, nodes=nodes_json))
+            click.echo(document("workflow", database=str(path), workflow=data, nodes=nodes_json))
             return
         from playbook.cli.history_tables import NODE_LEGEND, nodes_table, workflow_facts
 
@@ -75,7 +73,7 @@ def info(workflow: str | None, plugins: bool, as_json: bool, state_path: Path) -
             workflows = _every_workflow(queries) if queries.recorded else []
     if as_json:
         database = {"path": str(path), "exists": schema is not None, "schema": schema}
-        _echo_json(
+        click.echo(
             document(
                 "info",
                 playbook=__version__,
@@ -86,15 +84,17 @@ def info(workflow: str | None, plugins: bool, as_json: bool, state_path: Path) -
             )
         )
         return
+    from playbook.cli.history_tables import add_row
+
     table = Table(show_header=False, box=None)
-    table.add_row("playbook", __version__)
-    table.add_row("python", sys.version.split()[0])
-    table.add_row("state database", str(path))
+    add_row(table, "playbook", __version__)
+    add_row(table, "python", sys.version.split()[0])
+    add_row(table, "state database", str(path))
     if schema is None:
-        table.add_row("runs", "none yet (the database is created by the first run)")
+        add_row(table, "runs", "none yet (the database is created by the first run)")
     else:
-        table.add_row("runs", f"{sum(stats.runs for stats in workflows):,}")
-    table.add_row("plugins", ", ".join(registry.names()) or "none")
+        add_row(table, "runs", f"{sum(stats.runs for stats in workflows):,}")
+    add_row(table, "plugins", ", ".join(registry.names()) or "none")
     console.print(table)
     console.print(Text("`playbook info --plugins` lists their functions.", style="dim"))
     if workflows:
@@ -111,7 +111,7 @@ def _every_workflow(queries: HistoryQueries) -> list[WorkflowStats]:
     """Statistics per runbook title, the most recently run first."""
     runs = queries.runs(None)
     durations = active_durations(queries, None, now())
-    by_title: dict[str, list[Any]] = {}
+    by_title: dict[str, list[RunRow]] = {}
     for run in runs:
         by_title.setdefault(run.title, []).append(run)
     return [workflow_stats(title, rows, durations) for title, rows in by_title.items()]
@@ -143,7 +143,3 @@ def _declared_order(queries: HistoryQueries, run_id: int) -> list[str]:
         return [node.id for node in Program.loads(queries.document(run_id).ir).nodes]
     except PlaybookError:
         return []
-
-
-def _echo_json(data: dict[str, Any]) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -31,7 +29,11 @@ PAGE_SIZE = 20
     "--page", type=click.IntRange(min=1), default=1, help="Which page of runs (1: newest)."
 )
 @click.option(
-    "--limit", type=click.IntRange(min=1), default=PAGE_SIZE, show_default=True, help="Runs a page."
+    "--limit",
+    type=click.IntRange(min=1),
+    default=PAGE_SIZE,
+    show_default=True,
+    help="Runs per page.",
 )
 @click.option("--all", "every_run", is_flag=True, help="List every run on one page.")
 @click.option(
@@ -89,7 +91,7 @@ def show(
         write_report(report, run)
         click.echo(f"wrote {report}")
     elif as_json:
-        _echo_json(document("run", database=str(state_path.expanduser()), run=run_detail_json(run)))
+        click.echo(document("run", database=str(state_path.expanduser()), run=run_detail_json(run)))
     else:
         from playbook.cli.history_tables import print_run
         from playbook.runtime.display import themed_console
@@ -112,7 +114,7 @@ def _show_runs(
     offset = (page - 1) * limit if limit else 0
     runs = summaries(queries, found.selection, now(), limit, offset)
     if as_json:
-        _echo_json(
+        click.echo(
             document(
                 "runs",
                 database=str(state_path.expanduser()),
@@ -137,7 +139,8 @@ def _show_runs(
         return
     noun = "run" if total == 1 else "runs"
     title = f"Runs of {found.argument!r} ({found.matched_by}): {total:,} {noun}, newest first"
-    console.print(runs_table(title, runs))
+    console.print(Text(title, style="bold"))
+    console.print(runs_table(runs))
     hints = []
     if len(runs) < total:
         first = offset + 1
@@ -182,7 +185,3 @@ def _print_output(queries: HistoryQueries, run_id: int, node_id: str) -> None:
             printed = True
     if not printed:
         click.echo(f"{node_id} captured no output in run {run_id}")
-
-
-def _echo_json(data: dict[str, Any]) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))

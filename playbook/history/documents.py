@@ -9,6 +9,7 @@ an unknown value is null.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from playbook.history.queries import AttemptRow, EventRow, RunRow
@@ -18,8 +19,10 @@ from playbook.history.statistics import NodeStats, Spread, WorkflowStats
 HISTORY_JSON_VERSION = 1
 
 
-def document(kind: str, **content: Any) -> dict[str, Any]:
-    return {"version": HISTORY_JSON_VERSION, "kind": kind, **content}
+def document(kind: str, **content: Any) -> str:
+    """The JSON text of a document of `kind`, indented for people, UTF-8 kept readable."""
+    data = {"version": HISTORY_JSON_VERSION, "kind": kind, **content}
+    return json.dumps(data, indent=2, ensure_ascii=False)
 
 
 def run_json(summary: RunSummary) -> dict[str, Any]:

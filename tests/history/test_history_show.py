@@ -244,3 +244,27 @@ def test_usage_errors_are_one_line(drill: Drill) -> None:
 def test_the_run_id_option_of_older_versions_still_works(drill: Drill) -> None:
     run_id = drill.ids["clean"]
     assert drill.json("show", DRILL_TITLE, "--run-id", run_id)["run"]["id"] == run_id
+
+
+def test_text_that_looks_like_markup_is_shown_as_it_is(ws: Workspace) -> None:
+    book = ws.runbook(
+        """\
+        [runbook]
+        title = "[bold]Rollout[/x] [red]"
+
+        [gate]
+        type = "Manual"
+        prompt_after = "Ship [/y] now?"
+        """
+    )
+    assert ws.run(book, answers="n\ns\n").code == 1
+    run_id = ws.last_run()
+    for args in (("show", book), ("show", book, run_id), ("info",), ("info", book)):
+        result = invoke(ws, *args)
+        assert result.exit_code == 0, (args, result.output)
+    listed = invoke(ws, "show", book).stdout
+    assert f"Runs of '{book}' (file)" in listed
+    one = invoke(ws, "show", book, run_id).stdout
+    assert "[bold]Rollout[/x] [red]" in one
+    assert "not approved: Ship [/y] now?" in one
+    assert "[bold]Rollout[/x] [red]" in invoke(ws, "info").stdout
