@@ -55,27 +55,43 @@ def _duration(summary: RunSummary) -> str:
     return fmt.duration(summary.duration_s) + (" …" if running else "")
 
 
+#: The node counts of a runs table: a column each, `left` for nodes not finished.
+NODE_COUNT_COLUMNS = {"ok": "ok", "failed": "fail", "skipped": "skip", "pending": "left"}
+
+
 def runs_table(summaries: list[RunSummary]) -> Table:
     table = _table(None)
     for column in ("run", "started", "took", "status"):
         table.add_column(column, no_wrap=True, justify="right" if column == "run" else "left")
-    table.add_column("operator")
+    table.add_column("operator", overflow="fold", min_width=9)
     table.add_column("how")
-    table.add_column("nodes")
+    for header in NODE_COUNT_COLUMNS.values():
+        table.add_column(header, justify="right", no_wrap=True)
     for summary in summaries:
-        nodes = {state: summary.nodes.get(state, 0) for state in ("ok", "failed", "skipped")}
-        nodes["left"] = sum(summary.nodes.get(state, 0) for state in UNFINISHED_STATES)
+        counts = {state: summary.nodes.get(state, 0) for state in ("ok", "failed", "skipped")}
+        counts["pending"] = sum(summary.nodes.get(state, 0) for state in UNFINISHED_STATES)
         add_row(
             table,
             str(summary.id),
             fmt.timestamp(summary.row.started_at)[:16],
             _duration(summary),
             status_text(summary.status),
-            ", ".join(summary.operators) or summary.row.operator,
+            _operators(summary),
             _history(summary),
-            status_counts(nodes, nodes),
+            *(_count(n, state) for state, n in counts.items()),
         )
     return table
+
+
+def _operators(summary: RunSummary) -> str:
+    """`alice`, or `alice +2` when others resumed it (`show … RUN_ID` names them)."""
+    first, *others = summary.operators or (summary.row.operator,)
+    return f"{first} +{len(others)}" if others else first
+
+
+def _count(n: int, status: str) -> Text:
+    """A count coloured by its status, or a dim 0."""
+    return Text(str(n), style=status_style(status) if n else "dim")
 
 
 def add_row(table: Table, *cells: str | Text) -> None:
@@ -89,6 +105,8 @@ def _table(title: str | None) -> Table:
         title=Text(title, style="bold") if title else None,
         title_justify="left",
         box=box.SIMPLE_HEAD,
+        show_edge=False,
+        padding=(0, 1, 0, 0),
         pad_edge=False,
     )
 
@@ -160,7 +178,7 @@ def _steps_table(steps: Iterable[Step], now: dt.datetime) -> Table:
             label.append(f"\n{about}", style="dim")
         first = [str(step.position) if step.position is not None else "-", label]
         if not step.attempts:
-            decision = _decision(step.decision, step.decision_by, step.decision_at)
+            decision = _decision(step.decision, step.decision_by)
             add_row(table, *first, status_text(step.state), "", "", "", decision, step.reason or "")
             continue
         for view in step.attempts:
@@ -186,18 +204,18 @@ def _attempt_duration(view: AttemptView, now: dt.datetime) -> str:
     )
 
 
-def _decision(decision: str | None, by: str | None, at: str | None) -> str:
+def _decision(decision: str | None, by: str | None) -> str:
+    """`retry by alice`: when is in the timeline."""
     if not decision:
         return ""
-    who = f" · {by} {fmt.clock(at)}" if by else ""
-    return f"{decision}{who}"
+    return f"{decision} by {by}" if by else decision
 
 
 def _attempt_decision(step: Step, view: AttemptView) -> str:
     row = view.row
     if step.type == "Manual" and row.status == "ok":
-        return f"approved · {view.ended_by or '?'} {fmt.clock(row.finished_at)}"
-    return _decision(row.decision, view.decision_by, view.decision_at)
+        return _decision("approved", view.ended_by)
+    return _decision(row.decision, view.decision_by)
 
 
 def _attempt_detail(view: AttemptView) -> str:
@@ -255,47 +273,67 @@ def _timeline(detail: RunDetail) -> Table:
 
 
 def workflows_table(workflows: list[WorkflowStats]) -> Table:
+    """A row per workflow, a column per status that any of them has."""
+    statuses = [s for s in RUN_STATUSES if any(w.by_status.get(s) for w in workflows)]
+    statuses += sorted({s for w in workflows for s in w.by_status} - set(statuses))
     table = _table("Workflows")
-    table.add_column("workflow", overflow="fold", min_width=12)
+    table.add_column("workflow", overflow="fold", min_width=16)
     table.add_column("runs", justify="right")
-    table.add_column("statuses")
-    table.add_column("success", justify="right", no_wrap=True)
-    table.add_column("median", justify="right")
-    table.add_column("p90", justify="right")
-    table.add_column("last run", no_wrap=True)
+    for status in statuses:
+        table.add_column(status, justify="right", no_wrap=True)
+    for column in ("success", "median", "p90"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("last run")
     for stats in workflows:
-        add_row(table, *_workflow_cells(stats))
+        counts = [_count(stats.by_status.get(status, 0), status) for status in statuses]
+        add_row(
+            table,
+            stats.title,
+            f"{stats.runs:,}",
+            *counts,
+            fmt.percent(stats.success_rate),
+            fmt.duration(stats.duration.median),
+            fmt.duration(stats.duration.p90),
+            _last_run(stats),
+        )
     return table
 
 
-def _workflow_cells(stats: WorkflowStats) -> list[str | Text]:
+def _last_run(stats: WorkflowStats) -> Text:
+    """`6 NOK 2024-05-01`: the newest run, its status and its day."""
     last = stats.last_run
-    last_cell = Text()
-    if last is not None:
-        last_cell.append(f"{last.id} ")
-        last_cell.append(last.status, style=status_style(last.status))
-        last_cell.append(f" {fmt.timestamp(last.started_at)[:16]}", style="dim")
-    return [
-        stats.title,
-        str(stats.runs),
-        status_counts(stats.by_status, RUN_STATUSES),
-        fmt.percent(stats.success_rate),
-        fmt.duration(stats.duration.median),
-        fmt.duration(stats.duration.p90),
-        last_cell,
-    ]
+    if last is None:
+        return Text("-")
+    text = Text(f"{last.id} ")
+    text.append(last.status, style=status_style(last.status))
+    text.append(f" {fmt.timestamp(last.started_at)[:10]}", style="dim")
+    return text
 
 
 def workflow_facts(stats: WorkflowStats) -> Table:
     facts = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
     facts.add_column(style="bold")
     facts.add_column()
-    _, runs, by_status, success, median, p90, last = _workflow_cells(stats)
+    spread = stats.duration
     add_row(facts, "workflow", stats.title)
-    add_row(facts, "runbook", "\n".join(stats.runbooks))
-    add_row(facts, "runs", Text.assemble(f"{runs}  ", by_status))
-    add_row(facts, "success rate", f"{success} (OK among runs not in progress)")
-    add_row(facts, "run duration", f"median {median} · p90 {p90} (runs that are over)")
+    add_row(facts, "runbook", "\n".join(stats.runbooks) or "-")
+    add_row(
+        facts,
+        "runs",
+        Text.assemble(f"{stats.runs:,}  ", status_counts(stats.by_status, RUN_STATUSES)),
+    )
+    add_row(
+        facts, "success rate", f"{fmt.percent(stats.success_rate)} (OK among runs not in progress)"
+    )
+    add_row(
+        facts,
+        "run duration",
+        f"median {fmt.duration(spread.median)} · p90 {fmt.duration(spread.p90)}"
+        " (runs that are over)",
+    )
+    last = _last_run(stats)
+    if stats.last_run is not None:
+        last.append(f" {fmt.timestamp(stats.last_run.started_at)[11:16]}", style="dim")
     add_row(facts, "last run", last)
     return facts
 

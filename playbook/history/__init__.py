@@ -16,6 +16,12 @@ from playbook.runtime.store import OpenMode, Store
 
 @contextmanager
 def open_history(path: Path, timeout: float = 30) -> Iterator[HistoryQueries]:
+    """The database as one snapshot: a run that goes on meanwhile cannot make a page of it
+    contradict another (its events newer than its attempts, say)."""
     with Store(path.expanduser(), OpenMode.READ_ONLY, timeout) as store:
         schema = store.connection.execute("PRAGMA user_version").fetchone()[0]
-        yield HistoryQueries(store.connection, schema)
+        store.connection.execute("BEGIN")
+        try:
+            yield HistoryQueries(store.connection, schema)
+        finally:
+            store.connection.execute("ROLLBACK")
