@@ -146,12 +146,9 @@ def _why(run: RunDetail) -> str:
         return "The run was still RUNNING when this report was written."
     if ending is None:
         return f"The run is {summary.status}."
-    how = {
-        "complete": "It ended",
-        "fail": "It ended",
-        "abort": "It was stopped",
-        "set-status": "Its status was set by hand",
-    }.get(ending.trigger, "It ended")
+    how = {"abort": "It was stopped", "set-status": "Its status was set by hand"}.get(
+        ending.trigger, "It ended"
+    )
     detail = f": {inline(ending.detail)}" if ending.detail else ""
     by = f" by {inline(ending.operator)}" if ending.trigger == "set-status" else ""
     return f"{how} **{summary.status}**{by} at {fmt.timestamp(ending.at)}{detail}."

@@ -29,6 +29,20 @@ if TYPE_CHECKING:
 #: Node events that start an attempt, and those that end one.
 ATTEMPT_STARTS = frozenset({"start", "retry"})
 ATTEMPT_ENDS = frozenset({"succeed", "fail", "interrupt"})
+#: The operator's answers to a failure, each recorded as a transition from `failed`.
+DECISIONS = frozenset({"retry", "skip", "abort"})
+
+
+def decision_of(event: EventRow) -> str | None:
+    """The operator's answer to a failure that `event` records, if it records one.
+
+    Older databases record each answer as a `decide` event naming it.
+    """
+    if event.trigger == "decide":
+        return event.detail
+    if event.trigger in DECISIONS and event.source == "failed":
+        return event.trigger
+    return None
 
 
 @dataclass(frozen=True)
@@ -266,12 +280,12 @@ def _attempt_views(
     decided: dict[int, tuple[str, str]] = {}
     current = 0
     for event in events:
+        if decision_of(event) is not None:  # before a retry starts the next attempt
+            decided[current] = (event.operator, event.at)
         if event.trigger in ATTEMPT_STARTS:
             current += 1
         elif event.trigger in ATTEMPT_ENDS and current:
             ended_by[current] = event.operator
-        elif event.trigger == "decide":
-            decided[current] = (event.operator, event.at)
     views = tuple(
         AttemptView(
             row,

@@ -1,7 +1,7 @@
 """A run's sessions: the stretches of time a process was driving it, read from its events.
 
 A run starts with `create` and, after ABORTED, continues with each `resume`; a session ends with
-`complete`, `fail` or `abort`. A session whose process died (SIGKILL, crash, reboot) has no end
+`finish`, `fail` or `abort`. A session whose process died (SIGKILL, crash, reboot) has no end
 of its own: `set-status` closes it where the run recorded its last event, not when someone
 noticed. A run's duration is the sum of its sessions, so the hours an aborted run waited for its
 resume are not counted as running time.
@@ -18,8 +18,8 @@ from playbook.history.queries import EventRow
 
 #: The run events that start a session, and how `show` names them.
 STARTS = {"create": "run", "resume": "resume"}
-#: The run events by which a session's own process ended it.
-ENDINGS = frozenset({"complete", "fail", "abort"})
+#: The run events by which a session's own process ended it (`complete` in older databases).
+ENDINGS = frozenset({"finish", "complete", "fail", "abort"})
 SET_BY_HAND = "set-status"
 
 

@@ -151,7 +151,7 @@ def test_one_run_as_json(drill: Drill) -> None:
         "NOK",
         "Release drill staging",
     )
-    assert run["ended"]["trigger"] == "fail"
+    assert run["ended"]["trigger"] == "finish"
     assert run["ended"]["detail"] == "failed nodes: approve"
     assert run["variables"] == {"ENV": "staging", "TOKEN": "[REDACTED]"}
     steps = {step["id"]: step for step in run["steps"]}

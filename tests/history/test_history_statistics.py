@@ -150,7 +150,7 @@ def test_a_resumed_run_lasts_its_sessions_not_the_wait_between_them(
     assert run["duration_s"] == 60.0
     assert [(s["how"], s["operator"], s["ended_by"]) for s in run["sessions"]] == [
         ("run", "ops-tester", "abort"),
-        ("resume", "night-shift", "complete"),
+        ("resume", "night-shift", "finish"),
     ]
     assert run["history"] == ["run", "resume"]
     assert run["operators"] == ["ops-tester", "night-shift"]
