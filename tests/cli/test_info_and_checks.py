@@ -61,10 +61,10 @@ def test_show_lists_runs_of_a_title_newest_first(state: Path) -> None:
         assert playbook("run", hello, "--state-path", state).returncode == 0
     result = playbook("show", "Hello, Playbook", "--state-path", state)
     assert result.returncode == 0
-    rows = [line for line in result.stdout.splitlines() if "OK" in line]
-    assert len(rows) == 2
-    assert rows[0].index("2") < rows[0].index("OK")
-    assert "3 ok" in rows[0]
+    rows = [line.split() for line in result.stdout.splitlines() if "OK" in line]
+    assert [row[0] for row in rows] == ["2", "1"]
+    assert rows[0][4] == "OK"
+    assert rows[0][-4:] == ["3", "0", "0", "0"]  # nodes ok, failed, skipped, left
     missing = playbook("show", "No such runbook", "--state-path", state)
     assert missing.returncode == 1
     assert f"error: no runs of 'No such runbook' in {state}" in missing.stderr
