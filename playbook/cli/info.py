@@ -128,7 +128,8 @@ def _one_workflow(
         return stats, [], found.matched_by
     nodes = node_stats(
         queries.node_outcomes(found.selection),
-        queries.attempt_timings(found.selection),
+        queries.measured_attempts(found.selection),
+        queries.unmeasured_attempts(found.selection),
         _declared_order(queries, runs[0].id),
     )
     return stats, nodes, found.matched_by

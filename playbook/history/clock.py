@@ -13,6 +13,11 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def elapsed(started_at: str, finished_at: str) -> float:
+    """Seconds from one recorded time to another (never negative: clocks can step back)."""
+    return max(0.0, (parse_time(finished_at) - parse_time(started_at)).total_seconds())
+
+
 def attempt_seconds(
     status: str, duration_s: float | None, started_at: str | None, finished_at: str | None
 ) -> float | None:
@@ -24,4 +29,4 @@ def attempt_seconds(
         return duration_s
     if status in ("running", "interrupted") or started_at is None or finished_at is None:
         return None
-    return max(0.0, (parse_time(finished_at) - parse_time(started_at)).total_seconds())
+    return elapsed(started_at, finished_at)

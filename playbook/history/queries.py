@@ -103,15 +103,10 @@ class NodeOutcomeCount:
     runs: int
 
 
-@dataclass(frozen=True)
-class AttemptTiming:
-    """A finished attempt's measured duration, or its start and end when none was measured."""
-
-    node_id: str
-    status: str
-    duration_s: float | None
-    started_at: str | None
-    finished_at: str | None
+#: (node id, seconds) of an attempt whose duration was measured while it ran.
+MeasuredAttempt = tuple[str, float]
+#: (node id, started at, finished at) of an ended attempt with no measured duration.
+UnmeasuredAttempt = tuple[str, str, str]
 
 
 _RUN_COLUMNS = (
@@ -281,16 +276,22 @@ class HistoryQueries:
         )
         return [NodeOutcomeCount(*row) for row in rows]
 
-    def attempt_timings(self, selection: Selection | None) -> Iterator[AttemptTiming]:
-        """Every attempt that ended ok or failed (an interrupted one has no honest duration),
-        streamed: a large history has a row for each."""
+    def measured_attempts(self, selection: Selection | None) -> Iterator[MeasuredAttempt]:
+        """Every attempt that ended ok or failed with a measured duration, streamed: a large
+        history has a row for each. (An interrupted attempt has no honest duration.)"""
+        return self._attempts_that_ended(selection, "a.duration_s", "IS NOT NULL")
+
+    def unmeasured_attempts(self, selection: Selection | None) -> Iterator[UnmeasuredAttempt]:
+        """Attempts that ended ok or failed with nothing measured: a Manual step's approval."""
+        return self._attempts_that_ended(selection, "a.started_at, a.finished_at", "IS NULL")
+
+    def _attempts_that_ended(
+        self, selection: Selection | None, columns: str, measured: str
+    ) -> Iterator[Any]:
         where, params = self._where(selection)
-        cursor = self.connection.execute(
-            "SELECT a.node_id, a.status, a.duration_s,"
-            " CASE WHEN a.duration_s IS NULL THEN a.started_at END,"
-            " CASE WHEN a.duration_s IS NULL THEN a.finished_at END"
-            " FROM attempts a JOIN runs r ON r.id = a.run_id"
-            f" WHERE a.status IN ('ok', 'failed') AND {where}",
+        return self.connection.execute(
+            f"SELECT a.node_id, {columns} FROM attempts a JOIN runs r ON r.id = a.run_id"
+            f" WHERE a.status IN ('ok', 'failed') AND a.duration_s {measured}"
+            f" AND a.finished_at IS NOT NULL AND {where}",
             params,
         )
-        return (AttemptTiming(*row) for row in cursor)

@@ -22,8 +22,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from playbook.history.clock import attempt_seconds
-from playbook.history.queries import AttemptTiming, NodeOutcomeCount, RunRow
+from playbook.history.clock import elapsed
+from playbook.history.queries import MeasuredAttempt, NodeOutcomeCount, RunRow, UnmeasuredAttempt
 from playbook.history.status import SUCCESS, describe
 
 
@@ -106,7 +106,10 @@ def workflow_stats(
 
 
 def node_stats(
-    outcomes: Iterable[NodeOutcomeCount], timings: Iterable[AttemptTiming], order: Sequence[str]
+    outcomes: Iterable[NodeOutcomeCount],
+    measured: Iterable[MeasuredAttempt],
+    unmeasured: Iterable[UnmeasuredAttempt],
+    order: Sequence[str],
 ) -> list[NodeStats]:
     """Per-node statistics, nodes in `order` first, then any others by id."""
     attempts: dict[str, list[int]] = defaultdict(list)
@@ -126,12 +129,10 @@ def node_stats(
             operator_skips[node] += outcome.runs
         attempts.setdefault(node, [])
     durations: dict[str, list[float]] = defaultdict(list)
-    for timing in timings:
-        seconds = attempt_seconds(
-            timing.status, timing.duration_s, timing.started_at, timing.finished_at
-        )
-        if seconds is not None:
-            durations[timing.node_id].append(seconds)
+    for node, seconds in measured:
+        durations[node].append(seconds)
+    for node, started, finished in unmeasured:
+        durations[node].append(elapsed(started, finished))
     known = [node for node in order if node in attempts]
     others = sorted(set(attempts) - set(known))
     return [
