@@ -219,12 +219,13 @@ def _attempt_decision(step: Step, view: AttemptView) -> str:
 
 
 def _attempt_detail(view: AttemptView) -> str:
+    """Why the attempt failed, and the command's exit code unless that already says it."""
     row = view.row
-    if row.exception:
-        return row.exception
-    if row.exit_code:
-        return f"exit code {row.exit_code}"
-    return ""
+    parts = [row.exception] if row.exception else []
+    code = f"exit code {row.exit_code}"
+    if row.exit_code is not None and code not in (row.exception or ""):
+        parts.append(code)
+    return " · ".join(parts)
 
 
 def _outputs(steps: Iterable[Step]) -> Iterable[Group]:

@@ -120,7 +120,8 @@ def test_one_run_in_full(drill: Drill) -> None:
     assert any(
         line.startswith("2 deploy failed 1") and "abort by ops-tester" in line for line in lines
     )
-    assert any(line.startswith("ok 2 ") for line in lines)
+    assert any(line.startswith("ok 2 ") and line.endswith("exit code 0") for line in lines)
+    assert any(line.startswith("1 build ok 1") and line.endswith("exit code 0") for line in lines)
     assert any(line.startswith("3 verify ok 1") for line in lines)
     assert "Command · Verify staging" in lines  # the name as the operator saw it
     assert any(
