@@ -30,6 +30,11 @@ class Workflow:
 
 
 def find_workflow(queries: HistoryQueries, argument: str, database: Path) -> Workflow:
+    if not _is_text(argument):
+        raise PlaybookError.single(
+            f"no runs of {argument!r} in {database}",
+            hint="it holds bytes that are not UTF-8 text: check the terminal's encoding",
+        )
     path = Path(argument).expanduser()
     by_file = Selection("runbook_path", str(path.resolve()))
     if path.is_file() or (queries.recorded and queries.count_runs(by_file)):
@@ -44,6 +49,15 @@ def find_workflow(queries: HistoryQueries, argument: str, database: Path) -> Wor
     raise PlaybookError.single(
         f"no runs of {argument!r} in {database}", hint=_miss_hint(queries, argument)
     )
+
+
+def _is_text(argument: str) -> bool:
+    """False for a command-line argument that carried bytes that are not UTF-8."""
+    try:
+        argument.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _miss_hint(queries: HistoryQueries, argument: str) -> str:

@@ -270,3 +270,9 @@ def test_text_that_looks_like_markup_is_shown_as_it_is(ws: Workspace) -> None:
     assert "[bold]Rollout[/x] [red]" in one
     assert "not approved: Ship [/y] now?" in one
     assert "[bold]Rollout[/x] [red]" in invoke(ws, "info").stdout
+
+
+def test_an_argument_that_is_not_utf8_is_a_miss(drill: Drill) -> None:
+    result = drill.cli("show", "Rel\udcffease")
+    assert result.exit_code == 1
+    assert "hint: it holds bytes that are not UTF-8 text" in result.stderr
