@@ -126,7 +126,7 @@ def _overlay(file: Path, program: Program, run_id: int, state_path: Path) -> Run
     from playbook.history.runs import detail
 
     with open_history(state_path, current_settings().database.timeout) as queries:
-        row = queries.run(run_id) if queries.recorded else None
+        row = queries.run(run_id)
         if row is None:
             raise PlaybookError.single(
                 f"no run {run_id} in {state_path.expanduser()}",

@@ -70,7 +70,7 @@ def info(workflow: str | None, plugins: bool, as_json: bool, state_path: Path) -
     if path.exists():
         with open_history(path, settings.database.timeout) as queries:
             schema = queries.schema
-            workflows = _every_workflow(queries) if queries.recorded else []
+            workflows = _every_workflow(queries)
     if as_json:
         database = {"path": str(path), "exists": schema is not None, "schema": schema}
         click.echo(
@@ -121,7 +121,7 @@ def _one_workflow(
     queries: HistoryQueries, argument: str, path: Path
 ) -> tuple[WorkflowStats, list[NodeStats], str]:
     found = find_workflow(queries, argument, path)
-    runs = queries.runs(found.selection) if queries.recorded else []
+    runs = queries.runs(found.selection)
     title = runs[0].title if runs else argument
     stats = workflow_stats(title, runs, active_durations(queries, found.selection, now()))
     if not runs:

@@ -37,15 +37,14 @@ def find_workflow(queries: HistoryQueries, argument: str, database: Path) -> Wor
         )
     path = Path(argument).expanduser()
     by_file = Selection("runbook_path", str(path.resolve()))
-    if path.is_file() or (queries.recorded and queries.count_runs(by_file)):
+    if path.is_file() or queries.count_runs(by_file):
         return Workflow(argument, by_file, "file")
-    if queries.recorded:
-        candidates = [(Selection("title", argument), "title")]
-        if queries.has_display_titles:
-            candidates.append((Selection("display_title", argument), "rendered title"))
-        for selection, matched_by in candidates:
-            if queries.count_runs(selection):
-                return Workflow(argument, selection, matched_by)
+    candidates = [(Selection("title", argument), "title")]
+    if queries.has_display_titles:
+        candidates.append((Selection("display_title", argument), "rendered title"))
+    for selection, matched_by in candidates:
+        if queries.count_runs(selection):
+            return Workflow(argument, selection, matched_by)
     raise PlaybookError.single(
         f"no runs of {argument!r} in {database}", hint=_miss_hint(queries, argument)
     )
@@ -61,7 +60,7 @@ def _is_text(argument: str) -> bool:
 
 
 def _miss_hint(queries: HistoryQueries, argument: str) -> str:
-    if not queries.recorded or not queries.count_runs():
+    if not queries.count_runs():
         return "nothing has run with this state database yet; check --state-path"
     names = queries.names()
     titles = sorted({*names["title"], *names.get("display_title", [])})

@@ -118,7 +118,8 @@ _EVENT_COLUMNS = (
 
 
 class HistoryQueries:
-    """Reads one state database; `schema` is its version (0: nothing recorded yet)."""
+    """Reads one state database; `schema` is its version, which may be older than this
+    Playbook's: a reader never migrates."""
 
     def __init__(self, connection: sqlite3.Connection, schema: int) -> None:
         self.connection = connection
@@ -126,11 +127,6 @@ class HistoryQueries:
         # A database no command has migrated yet has no display_title column.
         display = "r.display_title" if self.has_display_titles else "NULL"
         self._run_columns = _RUN_COLUMNS.format(display=display)
-
-    @property
-    def recorded(self) -> bool:
-        """False for a database created but never written to: it has no tables to read."""
-        return self.schema > 0
 
     def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         return self.connection.execute(sql, params).fetchall()
