@@ -66,6 +66,7 @@ class DotRenderer(DiagramVisitor):
         return [f"  {quote(edge.source)} -> {quote(edge.target)} [{_attributes(attributes)}];"]
 
     def visit_legend(self, states: list[str]) -> Iterable[str]:
+        # No node id has a ':' (it separates a node from its outcome in depends_on).
         ids = [quote(f"legend:{state}") for state in states]
         lines = [
             "  subgraph cluster_legend {",
