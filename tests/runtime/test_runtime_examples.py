@@ -67,7 +67,13 @@ def test_numbered_steps_run_under_their_own_ids(ws: Workspace) -> None:
     assert ws.states(run_id) == dict.fromkeys(order, "ok")
     shown = ws.cli("show", "Numbered steps", "--state-path", ws.db)
     assert shown.code == 0, shown.text
-    assert "6 ok" in shown.stdout
+    (row,) = [
+        line.split() for line in shown.stdout.splitlines() if line.split()[:1] == [str(run_id)]
+    ]
+    assert row[-4:] == ["6", "0", "0", "0"]  # nodes ok, failed, skipped, left
+    one = ws.cli("show", "Numbered steps", str(run_id), "--state-path", ws.db)
+    assert one.code == 0, one.text
+    assert all(node_id in one.stdout for node_id in order)
 
 
 def test_a_bracketed_id_is_shown_as_written(ws: Workspace) -> None:
