@@ -13,7 +13,7 @@ import click
 
 from playbook.cli.app import cli, echo_warnings, runbook_argument
 from playbook.cli.config import current_settings
-from playbook.cli.state import state_path_option
+from playbook.cli.state import configured_state_path, optional_state_path_option
 from playbook.compiler import load_program
 from playbook.compiler.ir import Program
 from playbook.diagnostics import PlaybookError
@@ -49,7 +49,7 @@ RUNBOOK_SUFFIXES = (".playbook.toml", ".ir.json")
     metavar="RUN_ID",
     help="Colour each node by its state in run RUN_ID of FILE, with a legend.",
 )
-@state_path_option
+@optional_state_path_option
 def view_dag(
     file: Path,
     output: Path | None,
@@ -57,7 +57,7 @@ def view_dag(
     keep_dot: bool,
     no_open: bool,
     run_id: int | None,
-    state_path: Path,
+    state_path: Path | None,
 ) -> None:
     """Draw the DAG of FILE (a runbook or a compiled IR), by default as a PNG beside it.
 
@@ -69,7 +69,9 @@ def view_dag(
     output = output or _default_output(file, output_format, run_id)
     result = load_program(file)
     echo_warnings(result.warnings, result.source_lines)
-    overlay = _overlay(file, result.program, run_id, state_path) if run_id is not None else None
+    overlay = None
+    if run_id is not None:
+        overlay = _overlay(file, result.program, run_id, configured_state_path(state_path))
     dot = to_dot(result.program, overlay)
     # Everything is drawn before anything is written, so a failure leaves no partial output.
     files = {output: _contents(dot, result.program, overlay, output_format)}

@@ -7,8 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from history_support import Drill
 
+from playbook.cli import cli
 from playbook.compiler import compile_file
 from playbook.compiler.ir import Program
 from playbook.diagrams import to_dot, to_mermaid
@@ -156,3 +158,24 @@ def test_a_run_of_another_runbook_or_no_run_is_refused(drill: Drill, tmp_path: P
     assert missing.exit_code == 1
     assert f"error: no run 999 in {drill.ws.db}" in missing.stderr
     assert not (tmp_path / "x.dot").exists()
+
+
+def test_view_dag_reads_the_configuration_only_for_a_run(drill: Drill, tmp_path: Path) -> None:
+    """A broken configuration never stops drawing a runbook; --run reads the database it names."""
+    env = {**drill.ws.env, "PLAYBOOK_CONFIG": str(tmp_path / "missing.toml")}
+    runner = CliRunner()
+    plain = runner.invoke(
+        cli, ["view-dag", str(drill.file), "-o", str(tmp_path / "a.dot")], env=env
+    )
+    assert plain.exit_code == 0, plain.output
+    run = [
+        "view-dag",
+        str(drill.file),
+        "--run",
+        str(drill.ids["clean"]),
+        "-o",
+        str(tmp_path / "b.dot"),
+    ]
+    broken = runner.invoke(cli, run, env=env)
+    assert broken.exit_code == 1
+    assert "missing.toml" in broken.stderr
