@@ -22,7 +22,7 @@ from playbook.compiler.ir import Program, RunStatus
 from playbook.diagnostics import PlaybookError
 from playbook.plugins import PluginRegistry, check_program
 from playbook.runtime.display import Display, themed_console
-from playbook.runtime.interpreter import Interpreter, RunSettings
+from playbook.runtime.interpreter import Interpreter, RunSettings, Stopped
 from playbook.runtime.prompts import InputClosed, Prompter
 from playbook.runtime.rendering import Renderer, render_problems
 from playbook.runtime.store import OpenMode, RunRecord, Store
@@ -31,6 +31,7 @@ from playbook.settings import Settings
 from playbook.settings.logs import run_logging
 
 EXIT_CODES = {RunStatus.OK: 0, RunStatus.NOK: 1, RunStatus.ABORTED: 130}
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 # The default comes from the configuration, which also reads PLAYBOOK_MAX_RETRIES: one
 # precedence chain, with the flag on top.
@@ -272,17 +273,19 @@ def find_resumable(store: Store, file: Path, run_id: int | None) -> RunRecord:
 
 
 @contextmanager
-def interrupt_on_sigterm() -> Iterator[None]:
-    """SIGTERM stops a run the way CTRL-C does: recorded, ABORTED, resumable."""
+def stop_on_signals() -> Iterator[None]:
+    """SIGTERM, and SIGHUP (the terminal or SSH session went away), stop a run the way CTRL-C
+    does: recorded, ABORTED, resumable, with its running commands ended."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
+        raise Stopped(signal.Signals(signum).name)
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = {number: signal.signal(number, handler) for number in STOP_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, disposition in previous.items():
+            signal.signal(number, disposition)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -335,7 +338,7 @@ def interpret(
         program, store, settings, bound, renderer, display, prompter, request.registry
     )
     with (
-        interrupt_on_sigterm(),
+        stop_on_signals(),
         run_logging(request.settings.logging, bound.redactor),
         display.routing_prints(),
     ):

@@ -151,6 +151,8 @@ class NodeBase:
     edges: tuple[Edge, ...] = ()
     trigger: Trigger | None = None
     when: str | None = None
+    #: Safe to run again when an attempt's outcome is unknown (its run stopped during it).
+    idempotent: bool = False
 
     type: ClassVar[str]
     #: Fields rendered as text templates; `TYPED_FIELDS` are rendered, then converted.

@@ -29,6 +29,8 @@ NODE_MACHINE: dict[str, Any] = {
         {"trigger": "succeed", "source": RUNNING, "dest": OK},
         {"trigger": "fail", "source": RUNNING, "dest": FAILED},
         {"trigger": "interrupt", "source": RUNNING, "dest": INTERRUPTED},
+        # The run stopped at an attempt's question, before its work began: nothing was done.
+        {"trigger": "withdraw", "source": RUNNING, "dest": PENDING},
         # The operator's answers to a failure, each offered only while its rules allow it.
         # Retry: attempts are left in this session and the failure came from an attempt.
         {"trigger": "retry", "source": FAILED, "dest": RUNNING, "conditions": ["retryable"]},
@@ -44,8 +46,15 @@ NODE_MACHINE: dict[str, Any] = {
             "conditions": ["critical"],
             "unless": ["retryable"],
         },
-        # A resumed run re-runs what did not complete.
-        {"trigger": "reset", "source": [FAILED, INTERRUPTED], "dest": PENDING},
+        # A resumed run runs a failed node again. An interrupted node's outcome is unknown: it
+        # runs again by itself only when it is idempotent; otherwise the operator decides.
+        {"trigger": "reset", "source": FAILED, "dest": PENDING},
+        {"trigger": "reset", "source": INTERRUPTED, "dest": PENDING, "conditions": ["idempotent"]},
+        {"trigger": "rerun", "source": INTERRUPTED, "dest": PENDING},
+        {"trigger": "mark_ok", "source": INTERRUPTED, "dest": OK},
+        {"trigger": "mark_failed", "source": INTERRUPTED, "dest": FAILED},
+        # A node removed from the runbook before it completed (`resume --force`) cannot run.
+        {"trigger": "remove", "source": [PENDING, FAILED, INTERRUPTED], "dest": SKIPPED},
     ],
 }
 

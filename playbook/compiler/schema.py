@@ -52,6 +52,7 @@ COMMON_FIELDS = (
     "skip",
     "prompt_before",
     "prompt_after",
+    "idempotent",
 )
 TYPE_FIELDS = {
     "Manual": (),
@@ -499,6 +500,8 @@ def _check_node(source: Source, node_id: str, raw: dict[str, Any]) -> Node | Non
         prompt_before=fields.text("prompt_before") or "",
         prompt_after=prompt_after,
         when=_condition(fields),
+        # A Manual node's work is the operator's answer: asking again is always safe.
+        idempotent=fields.flag("idempotent", node_type == "Manual"),
         **extra,
     )
 

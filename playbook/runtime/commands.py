@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Protocol
 
 #: How much of each stream the state database keeps: the start and the end, which is where
 #: commands say what they are doing and why they failed.
@@ -42,6 +42,14 @@ def longest_command() -> int:
     if sys.platform.startswith("linux"):
         return 32 * os.sysconf("SC_PAGE_SIZE") - 1
     return os.sysconf("SC_ARG_MAX") // 2
+
+
+class GroupGuard(Protocol):
+    """Keeps a command's process group from outliving the run (see `watchdog`)."""
+
+    def guard(self, group: int) -> None: ...
+
+    def release(self, group: int) -> None: ...
 
 
 class CapturedText:
@@ -140,6 +148,7 @@ def run_command(
     redact: Callable[[str], str],
     interactive: bool = False,
     cancelled: threading.Event | None = None,
+    guard: GroupGuard | None = None,
 ) -> CommandResult:
     """Run `command` with /bin/sh until it exits, times out, or `cancelled` is set.
 
@@ -158,6 +167,8 @@ def run_command(
         start_new_session=True,
     )
     assert process.stdout is not None and process.stderr is not None
+    if guard is not None:
+        guard.guard(process.pid)
     streams = {
         process.stdout.fileno(): _Stream("stdout", redact, write),
         process.stderr.fileno(): _Stream("stderr", redact, write),
@@ -165,13 +176,15 @@ def run_command(
     deadline = started + timeout if timeout else None
     try:
         ending = _pump(process, streams, [process.stdout, process.stderr], deadline, cancelled)
+        exit_code = process.wait()
     except BaseException:
         _stop_group(process, signal.SIGINT)
         raise
     finally:
         process.stdout.close()
         process.stderr.close()
-    exit_code = process.wait()
+        if guard is not None:
+            guard.release(process.pid)
     out, err = streams.values()
     return CommandResult(
         exit_code=exit_code if ending == "exited" else None,

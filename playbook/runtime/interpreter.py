@@ -33,15 +33,23 @@ from playbook.runtime.outcome import AttemptOutcome
 from playbook.runtime.prompts import InputClosed, Prompter
 from playbook.runtime.recovery import recover
 from playbook.runtime.rendering import Renderer
-from playbook.runtime.rules import FailureFacts
+from playbook.runtime.rules import NodeFacts
 from playbook.runtime.scheduler import Scheduler
-from playbook.runtime.store import Store
+from playbook.runtime.store import NodeRecord, Store
 from playbook.runtime.variables import BoundVariables
+from playbook.runtime.watchdog import Watchdog
 from playbook.runtime.workers import Workers
 
 #: The operator's answers to a failure, in the order the menu offers them.
 DECISIONS = ("retry", "skip", "abort")
 SETTLED = frozenset({NodeState.OK, NodeState.FAILED, NodeState.SKIPPED})
+#: The operator's answers about an interrupted attempt: menu key → word, key → transition.
+UNKNOWN_OUTCOME_MENU = {"r": "run again", "s": "succeeded", "f": "failed"}
+UNKNOWN_OUTCOME = {"r": "rerun", "s": "mark_ok", "f": "mark_failed"}
+
+
+class Stopped(KeyboardInterrupt):
+    """A signal other than CTRL-C stopped the run (its name is the argument): it aborts alike."""
 
 
 class RunAborted(Exception):
@@ -87,6 +95,9 @@ class Interpreter:
         self.attempts = {node_id: record.attempts for node_id, record in self.records.items()}
         self.session_attempts: Counter[str] = Counter()
         self.attempt_started: dict[str, float] = {}
+        #: Attempts whose work has begun, and successes waiting for their `prompt_after` answer.
+        self.working: set[str] = set()
+        self.unconfirmed: dict[str, AttemptOutcome] = {}
         # Every node of the run, those removed from the runbook since it started included.
         states = {node_id: NodeState(record.state) for node_id, record in self.records.items()}
         self.nodes = NodeMachine(program.machine["node"], states, self.journal.node)
@@ -113,12 +124,13 @@ class Interpreter:
 
     def execute(self) -> RunStatus:
         """Run every node that is not yet done; returns the run's final status."""
+        watchdog = self.context.guard = Watchdog()
         if self.settings.resumed:
             self.run.fire("resume", detail="resumed", variables=self.variables.storable())
         try:
             try:
                 self._announce()
-                settled = recover(self.program, self.records, self.nodes)
+                settled = recover(self.program, self.records, self.nodes, self._unknown_outcome)
                 self.scheduler = Scheduler(self.program, settled)
                 for _ in settled:
                     self.display.node_finished()
@@ -137,6 +149,7 @@ class Interpreter:
             raise
         finally:
             self.workers.close()
+            watchdog.close()
         failed = self.nodes.failed_nodes()
         detail = "failed nodes: " + ", ".join(failed) if failed else None
         status = self.run.fire("finish", detail=detail)
@@ -155,6 +168,17 @@ class Interpreter:
             self.variables.displayable(),
             self.settings.resumed,
         )
+
+    def _unknown_outcome(self, node: Node, record: NodeRecord) -> str:
+        """Ask what became of an attempt that never finished: run again, succeeded or failed."""
+        question = (
+            f"{node.id}: attempt {record.attempts} was interrupted, outcome unknown."
+            " Run it again or record it?"
+        )
+        answer = UNKNOWN_OUTCOME[self.prompter.choose(question, UNKNOWN_OUTCOME_MENU)]
+        operator = self.settings.operator
+        self.journal.log(logging.INFO, f"{operator} chose {answer} for node {node.id!r}")
+        return answer
 
     def _loop(self) -> None:
         while True:
@@ -182,7 +206,7 @@ class Interpreter:
             self.display.outcome(NodeState.FAILED, f"{node.id}: {message}")
             self.journal.log(logging.WARNING, f"node {node.id!r} failed: {message}")
             self.nodes.fire(node.id, "reject", reason=message)
-            self._failed(node, FailureFacts(node.may_be_critical, False, 0, 0))
+            self._failed(node, NodeFacts(critical=node.may_be_critical))
             return
         if skip_reason is not None:
             self.nodes.fire(node.id, "skip", reason=skip_reason)
@@ -223,20 +247,26 @@ class Interpreter:
         elif needs_operator(rendered):
             while owns_terminal(rendered) and self.workers.running:
                 self._conclude(*self.workers.next_done())
+            self.working.add(node.id)
             self._conclude(node.id, execute(rendered, self.context))
         else:
+            self.working.add(node.id)
             self.workers.submit(node.id, lambda: execute(rendered, self.context))
 
     def _conclude(self, node_id: str, outcome: AttemptOutcome) -> None:
         """An attempt ended: ask `prompt_after` after a success, then record ok or failed."""
+        self.working.discard(node_id)
         node = self.program.node(node_id)
         rendered = self.renderer.node(node)
         for warning in outcome.warnings:
             self.display.note(warning, "yellow")
         question = self._confirmation(node) if outcome.succeeded else ""
-        if question and not self.prompter.confirm(question):
-            answer = f"answered no to: {question}"
-            outcome = replace(outcome, status=NodeState.FAILED, exception=answer)
+        if question:
+            self.unconfirmed[node_id] = outcome
+            if not self.prompter.confirm(question):
+                answer = f"answered no to: {question}"
+                outcome = replace(outcome, status=NodeState.FAILED, exception=answer)
+            del self.unconfirmed[node_id]
         attempt = self.attempts[node_id]
         if outcome.succeeded:
             self.nodes.fire(node_id, "succeed", attempt=attempt, outcome=outcome)
@@ -248,8 +278,12 @@ class Interpreter:
         self.journal.log(
             logging.WARNING, f"node {node_id!r} failed (attempt {attempt}): {outcome.exception}"
         )
-        sessions = self.session_attempts[node_id]
-        facts = FailureFacts(rendered.critical is True, True, sessions, self.settings.max_retries)
+        facts = NodeFacts(
+            critical=rendered.critical is True,
+            attempted=True,
+            session_attempts=self.session_attempts[node_id],
+            max_retries=self.settings.max_retries,
+        )
         self._failed(node, facts)
 
     def _confirmation(self, node: Node) -> str:
@@ -300,7 +334,7 @@ class Interpreter:
                 return True
         return False
 
-    def _failed(self, node: Node, facts: FailureFacts) -> None:
+    def _failed(self, node: Node, facts: NodeFacts) -> None:
         """The machine's rules say what may follow a failure; the operator chooses among it."""
         options = [word for word in DECISIONS if self.nodes.allows(node.id, word, facts)]
         if facts.attempted and "retry" not in options:
@@ -338,28 +372,33 @@ class Interpreter:
             self._record_end(node_id, outcome)
 
     def _stop(self, stop: BaseException) -> None:
-        """Record where the run stopped: every attempt in flight, then the run itself."""
+        """Record where the run stopped: every attempt in flight, then the run itself.
+
+        An attempt whose work ended is recorded as it ended (a success still waiting for its
+        `prompt_after` included: resuming continues after it); one still working is stopped and
+        recorded as interrupted, its outcome unknown.
+        """
         reason = _reason(stop)
         self.context.cancelled.set()
-        finished = self.workers.drain()
+        ended = {**self.unconfirmed, **self.workers.drain()}
         for node_id, state in list(self.nodes.states.items()):
             if state is not NodeState.RUNNING:
                 continue
-            outcome = finished.get(node_id)
-            unconfirmed = (
-                outcome is not None
-                and outcome.succeeded
-                and self._confirmation(self.program.node(node_id))
-            )
-            if outcome is None or unconfirmed:
-                # A success the operator has not confirmed counts as interrupted too.
+            outcome = ended.get(node_id)
+            if outcome is None:
                 started = self.attempt_started.get(node_id, time.monotonic())
-                outcome = replace(
-                    outcome or AttemptOutcome(NodeState.INTERRUPTED),
-                    status=NodeState.INTERRUPTED,
-                    exception=reason,
-                    duration_s=time.monotonic() - started,
+                outcome = AttemptOutcome(
+                    NodeState.INTERRUPTED, duration_s=time.monotonic() - started
                 )
+            if node_id not in self.working:
+                why = f"stopped before its work began: {reason}"
+                outcome = replace(outcome, exception=why)
+                self.nodes.fire(
+                    node_id, "withdraw", attempt=self.attempts[node_id], outcome=outcome, reason=why
+                )
+                continue
+            if outcome.status is NodeState.INTERRUPTED:
+                outcome = replace(outcome, exception=reason)
             self._record_end(node_id, outcome)
         self.run.fire("abort", detail=reason)
         self.journal.log(logging.WARNING, f"ended ABORTED (resumable): {reason}")
@@ -376,6 +415,8 @@ class Interpreter:
 
 
 def _reason(stop: BaseException) -> str:
+    if isinstance(stop, Stopped):
+        return f"stopped by {stop}"
     if isinstance(stop, KeyboardInterrupt):
         return "interrupted (CTRL-C)"
     if isinstance(stop, RunAborted | InputClosed):

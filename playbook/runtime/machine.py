@@ -16,7 +16,7 @@ from transitions import EventData, Machine
 
 from playbook.compiler.ir import NodeState, RunStatus
 from playbook.diagnostics import PlaybookError
-from playbook.runtime.rules import RULES, FailureFacts
+from playbook.runtime.rules import RULES, NodeFacts
 
 #: Receives each executed transition: (trigger, source, dest, details given to `fire`).
 Persist = Callable[[str, str, str, dict[str, Any]], None]
@@ -26,7 +26,7 @@ class _Model:
     """The object `transitions` moves; the machines' rules read the facts attached to it."""
 
     state: str
-    facts: FailureFacts | None = None
+    facts: NodeFacts | None = None
 
     def __init__(self, persist: Persist, failed_nodes: Callable[[], list[str]]) -> None:
         self._persist = persist
@@ -94,7 +94,7 @@ class NodeMachine:
         return [node_id for node_id, state in self.states.items() if state is NodeState.FAILED]
 
     def fire(
-        self, node_id: str, trigger: str, facts: FailureFacts | None = None, **details: Any
+        self, node_id: str, trigger: str, facts: NodeFacts | None = None, **details: Any
     ) -> NodeState:
         """Take `trigger` for `node_id`; the transition is persisted before this returns."""
         self._focus(node_id, facts)
@@ -104,12 +104,12 @@ class NodeMachine:
             )
         return self.states[node_id]
 
-    def allows(self, node_id: str, trigger: str, facts: FailureFacts) -> bool:
+    def allows(self, node_id: str, trigger: str, facts: NodeFacts) -> bool:
         """Whether the machine's rules allow `trigger` for `node_id` now."""
         self._focus(node_id, facts)
         return bool(getattr(self._model, f"may_{trigger}")())
 
-    def _focus(self, node_id: str, facts: FailureFacts | None) -> None:
+    def _focus(self, node_id: str, facts: NodeFacts | None) -> None:
         self._node_id = node_id
         self._model.state = self.states[node_id].value
         self._model.facts = facts

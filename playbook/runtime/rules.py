@@ -14,28 +14,36 @@ from transitions import EventData
 
 
 @dataclass(frozen=True)
-class FailureFacts:
-    """What the rules know about a failed node."""
+class NodeFacts:
+    """What the rules know about the node being moved."""
 
     #: Critical as rendered for this run; a node whose template failed counts as critical.
-    critical: bool
+    critical: bool = False
     #: False when the node failed before any attempt (its condition or a template failed).
-    attempted: bool
+    attempted: bool = False
     #: Attempts made since this run (or resume) started.
-    session_attempts: int
-    max_retries: int
+    session_attempts: int = 0
+    max_retries: int = 0
+    #: Declared safe to run again when the outcome of an attempt is unknown.
+    idempotent: bool = False
 
 
 def retryable(event: EventData) -> bool:
     """Another attempt may be made: the failure came from an attempt and attempts are left."""
-    facts: FailureFacts = event.model.facts
+    facts: NodeFacts = event.model.facts
     return facts.attempted and facts.session_attempts < facts.max_retries
 
 
 def critical(event: EventData) -> bool:
     """A critical node cannot be skipped after a failure."""
-    facts: FailureFacts = event.model.facts
+    facts: NodeFacts = event.model.facts
     return facts.critical
+
+
+def idempotent(event: EventData) -> bool:
+    """A node that may run again although an attempt of it may have done its work."""
+    facts: NodeFacts = event.model.facts
+    return facts.idempotent
 
 
 def any_failed(event: EventData) -> bool:
@@ -46,5 +54,6 @@ def any_failed(event: EventData) -> bool:
 RULES: dict[str, Callable[[EventData], bool]] = {
     "retryable": retryable,
     "critical": critical,
+    "idempotent": idempotent,
     "any_failed": any_failed,
 }

@@ -246,7 +246,7 @@ def test_stopping_a_parallel_run_interrupts_every_running_node(
     assert f"playbook resume {file} {run_id}" in stdout
 
     (ws.root / "go").touch()
-    resumed = ws.resume(file, str(run_id), "--parallel", "3")
+    resumed = ws.resume(file, str(run_id), "--parallel", "3", answers="r\nr\nr\n")
     assert resumed.code == 0, resumed.text
     assert ws.states(run_id) == dict.fromkeys((*names, "after"), "ok")
     assert {name: len(ws.attempts(run_id, name)) for name in names} == dict.fromkeys(names, 2)

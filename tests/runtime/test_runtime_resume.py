@@ -72,8 +72,13 @@ def test_an_interrupted_run_is_aborted_then_resumed_without_redoing_work(
     assert interrupted["status"] == "interrupted"
     assert interrupted["finished_at"] is not None
 
-    resumed = ws.resume(file)
+    # The migration was stopped half-way: its outcome is unknown, so the operator decides.
+    resumed = ws.resume(file, answers="r\n")
     assert resumed.code == 0, resumed.text
+    assert (
+        "migrate: attempt 1 was interrupted, outcome unknown. Run it again or record it?"
+        " [r]un again/[s]ucceeded/[f]ailed: r"
+    ) in resumed.stdout
     assert "migration finished" in resumed.stdout
     assert ws.status(run_id) == "OK"
     assert ws.attempt_counts(run_id) == {"prepare": 1, "migrate": 2, "finish": 1}
@@ -119,7 +124,7 @@ def test_a_killed_run_is_marked_aborted_by_hand_then_resumed(ws: Workspace) -> N
         OPERATOR,
     )
 
-    resumed = ws.resume(file, str(run_id))
+    resumed = ws.resume(file, str(run_id), answers="r\n")
     assert resumed.code == 0, resumed.text
     assert ws.status(run_id) == "OK"
     assert ws.attempt_counts(run_id) == {"prepare": 1, "migrate": 2, "finish": 1}
@@ -159,7 +164,39 @@ def test_closed_input_aborts_and_the_run_resumes_with_answers(ws: Workspace) -> 
     assert resumed.code == 0, resumed.text
     assert "Deploy now? [y]es/[n]o: y" in resumed.stdout
     assert ws.attempt_counts(run_id)["build"] == 1
-    assert ws.states(run_id) == {"build": "ok", "deploy": "ok"}
+    # The first attempt stopped at its question, before its work began: known not done.
+    first, second = ws.attempts(run_id, "deploy")
+    assert (first["status"], second["status"]) == ("interrupted", "ok")
+    assert first["exception"].startswith("stopped before its work began: standard input is closed")
+
+
+def test_a_success_waiting_for_its_confirmation_is_not_done_twice(ws: Workspace) -> None:
+    file = ws.runbook(
+        """\
+        [runbook]
+        title = "Confirm each step"
+
+        [deploy]
+        type = "Command"
+        command_name = "deploy.sh"
+        prompt_after = "Deployed. Carry on?"
+
+        [announce]
+        type = "Command"
+        command_name = "echo announced"
+        prompt_after = ""
+        """
+    )
+    closed = ws.run(file, answers="")
+    assert closed.code == 130, closed.text
+    run_id = ws.last_run()
+    # deploy's work was done; only the answer was missing: resuming continues after it.
+    assert ws.states(run_id) == {"deploy": "ok", "announce": "pending"}
+    resumed = ws.resume(file, str(run_id))
+    assert resumed.code == 0, resumed.text
+    assert "announced" in resumed.stdout
+    assert ws.attempt_counts(run_id) == {"deploy": 1, "announce": 1}
+    assert ws.calls() == ["deploy.sh "]
 
 
 def test_answers_that_are_never_valid_abort_instead_of_looping(ws: Workspace) -> None:

@@ -21,6 +21,7 @@ def run_command_node(node: CommandNode, context: Context) -> AttemptOutcome:
             redact=context.redact,
             interactive=node.interactive,
             cancelled=context.cancelled,
+            guard=context.guard,
         )
     except OSError as error:
         # The system refused to start it (an environment too large, /bin/sh missing): the node

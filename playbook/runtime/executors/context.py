@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from playbook.plugins import PluginRegistry
+from playbook.runtime.commands import GroupGuard
 from playbook.runtime.display import PrintedText
 from playbook.runtime.prompts import Prompter
 
@@ -33,5 +34,7 @@ class Context:
     registry: PluginRegistry
     #: The rendered `[runbook.plugin_config.NAME]` tables.
     plugin_configs: Mapping[str, Mapping[str, Any]]
+    #: Keeps each command's process group from outliving the run.
+    guard: GroupGuard | None = None
     #: Set when the run stops: running commands are interrupted.
     cancelled: threading.Event = field(default_factory=threading.Event)
