@@ -384,21 +384,17 @@ class Interpreter:
         for node_id, state in list(self.nodes.states.items()):
             if state is not NodeState.RUNNING:
                 continue
+            started = self.attempt_started.get(node_id, time.monotonic())
+            stopped = AttemptOutcome(NodeState.INTERRUPTED, duration_s=time.monotonic() - started)
             outcome = ended.get(node_id)
-            if outcome is None:
-                started = self.attempt_started.get(node_id, time.monotonic())
-                outcome = AttemptOutcome(
-                    NodeState.INTERRUPTED, duration_s=time.monotonic() - started
-                )
-            if node_id not in self.working:
+            if outcome is None and node_id not in self.working:
                 why = f"stopped before its work began: {reason}"
-                outcome = replace(outcome, exception=why)
-                self.nodes.fire(
-                    node_id, "withdraw", attempt=self.attempts[node_id], outcome=outcome, reason=why
-                )
+                attempt = self.attempts[node_id]
+                stopped = replace(stopped, exception=why)
+                self.nodes.fire(node_id, "withdraw", attempt=attempt, outcome=stopped, reason=why)
                 continue
-            if outcome.status is NodeState.INTERRUPTED:
-                outcome = replace(outcome, exception=reason)
+            if outcome is None or outcome.status is NodeState.INTERRUPTED:
+                outcome = replace(outcome or stopped, exception=reason)
             self._record_end(node_id, outcome)
         self.run.fire("abort", detail=reason)
         self.journal.log(logging.WARNING, f"ended ABORTED (resumable): {reason}")

@@ -144,7 +144,8 @@ def test_a_secret_reaches_no_byte_of_any_sink(ws: Workspace) -> None:
         "function": "ok",
         "plugin_error": "failed",
         "condition_error": "failed",
-        "last": "interrupted",
+        # Its command ran; only the answer to "Finish with …?" was missing.
+        "last": "ok",
     }
     reasons = {row["node_id"]: row["exception"] for row in ws.attempts(run_id)}
     assert reasons["manual"] == "not approved: Approve [REDACTED]?"
