@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import getpass
+import os
 import signal
+import socket
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
 import click
+from rich.console import Console
 
 from playbook.cli.app import cli, echo_warnings, runbook_argument, use_redactor
 from playbook.cli.config import current_settings
@@ -23,9 +28,10 @@ from playbook.diagnostics import PlaybookError
 from playbook.plugins import PluginRegistry, check_program
 from playbook.runtime.display import Display, themed_console
 from playbook.runtime.interpreter import Interpreter, RunSettings, Stopped
+from playbook.runtime.ownership import Owner, RunOwned
 from playbook.runtime.prompts import InputClosed, Prompter
 from playbook.runtime.rendering import Renderer, render_problems
-from playbook.runtime.store import OpenMode, RunRecord, Store
+from playbook.runtime.store import OpenMode, RunRecord, Store, now
 from playbook.runtime.variables import BoundVariables, VariableSources
 from playbook.settings import Settings
 from playbook.settings.logs import run_logging
@@ -71,6 +77,23 @@ def operator_name() -> str:
         return "unknown"
 
 
+def this_process() -> Owner:
+    """This process, as the owner of the run it drives."""
+    return Owner(operator_name(), socket.gethostname(), os.getpid(), now())
+
+
+def claim(store: Store, record: RunRecord, doing: str) -> None:
+    """Own the run for this command, or say who does (never two writers of one run)."""
+    try:
+        store.claim(record.id, this_process())
+    except RunOwned as owned:
+        raise PlaybookError.single(
+            f"run {record.id} is {doing} by {owned}",
+            hint="wait for it to end, or stop it there (CTRL-C); "
+            f"`playbook set-status {record.runbook_path} {record.id} ABORTED --force` asks it to stop",
+        ) from None
+
+
 @cli.command()
 @runbook_argument
 @variable_options
@@ -104,6 +127,7 @@ def run(
             operator=operator_name(),
             node_ids=[node.id for node in loaded.program.nodes],
         )
+        store.claim(run_id, this_process())
         request = RunRequest(
             file, state_path, max_retries, parallel, registry, current_settings(), resumed=False
         )
@@ -140,6 +164,7 @@ def resume(
     with open_store(state_path, OpenMode.EXISTING) as store:
         record = find_resumable(store, file, run_id)
         check_same_workflow(record, file, loaded.program, force)
+        record = take_over(store, record, force)
         sources = dataclasses.replace(variable_sources, stored=record.variables)
         bound, renderer = prepare_variables(loaded.program, sources)
         store.use_redactor(bound.redactor)
@@ -168,6 +193,16 @@ def set_status(file: Path, run_id: int, status: str, force: bool, state_path: Pa
                 f"no run {run_id} in {state_path}", hint="check the run id and --state-path"
             )
         console = themed_console(current_settings().ui.color_theme)
+        owner = store.owner(run_id)
+        if owner is not None:
+            if not force:
+                raise PlaybookError.single(
+                    f"run {run_id} is being run by {owner.describe()}",
+                    hint="stop it there (CTRL-C), or pass --force to ask it to stop first",
+                )
+            ask_to_stop(store, run_id, owner, console)
+        claim(store, record, "being run")
+        record = store.run(run_id) or record  # its owner may have just ended it
         if record.runbook_path != str(file.resolve()):
             console.print(
                 f"note: run {run_id} was started from {record.runbook_path}", markup=False
@@ -185,14 +220,60 @@ def set_status(file: Path, run_id: int, status: str, force: bool, state_path: Pa
         console.print(f"run {run_id}: {record.status} → {status}", markup=False)
 
 
-def _confirmed(prompter: Prompter, question: str) -> bool:
+def ask_to_stop(store: Store, run_id: int, owner: Owner, console: Console) -> None:
+    """Ask a run's owner to stop, and wait until it has: one writer at a time."""
+    store.request_stop(run_id, f"{operator_name()} (set-status --force)")
+    if owner.host == socket.gethostname():
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(owner.pid, signal.SIGTERM)
+    console.print(f"asked {owner.describe()} to stop run {run_id}…", markup=False)
+    deadline = time.monotonic() + store.timeout
+    while store.owner(run_id) is not None:
+        if time.monotonic() > deadline:
+            raise PlaybookError.single(
+                f"run {run_id} is still being run by {owner.describe()}",
+                hint="it stops before its next step; run this command again then",
+            )
+        time.sleep(0.1)
+
+
+def take_over(store: Store, record: RunRecord, force: bool) -> RunRecord:
+    """Own the run to resume; an orphaned one is first recorded as taken over (ABORTED)."""
+    claim(store, record, "being resumed")
+    current = store.run(record.id) or record
+    if current.status == RunStatus.RUNNING:
+        question = (
+            f"Run {current.id} is RUNNING, but the process that ran it is gone."
+            " Take it over and resume it?"
+        )
+        console = themed_console(current_settings().ui.color_theme)
+        declined = f"run {current.id} left as it is"
+        hint = "pass --force to take it over without a question"
+        if not force and not _confirmed(Prompter(console), question, declined, hint):
+            raise PlaybookError.single(declined, hint="answer yes, or pass --force")
+        store.set_run_status(
+            current.id,
+            "abort",
+            RunStatus.RUNNING,
+            RunStatus.ABORTED,
+            operator_name(),
+            detail="orphaned: taken over by resume",
+        )
+    elif current.status != RunStatus.ABORTED:
+        raise PlaybookError.single(f"run {current.id} is {current.status} now: nothing to resume")
+    return store.run(record.id) or current
+
+
+def _confirmed(
+    prompter: Prompter,
+    question: str,
+    outcome: str = "status left unchanged",
+    hint: str = "pass --force to change it without a question",
+) -> bool:
     try:
         return prompter.confirm(question)
     except InputClosed as closed:
-        raise PlaybookError.single(
-            f"status left unchanged: {closed}",
-            hint="pass --force to change it without a question",
-        ) from None
+        raise PlaybookError.single(f"{outcome}: {closed}", hint=hint) from None
 
 
 def check_same_workflow(record: RunRecord, file: Path, program: Program, force: bool) -> None:
@@ -243,14 +324,29 @@ def prepare_variables(
 
 
 def find_resumable(store: Store, file: Path, run_id: int | None) -> RunRecord:
-    """The run to resume, or an error saying what to do instead (the specification's table)."""
+    """The run to resume, or an error saying what to do instead (the specification's table).
+
+    Without a RUN_ID: the latest run of FILE that is ABORTED, or RUNNING with its process gone
+    (orphaned by SIGKILL, a crash, a reboot).
+    """
     if run_id is None:
-        record = store.latest_run(str(file.resolve()), RunStatus.ABORTED)
-        if record is None:
+        statuses = (RunStatus.ABORTED, RunStatus.RUNNING)
+        owned: list[tuple[RunRecord, Owner]] = []
+        for record in store.runs_of(str(file.resolve()), statuses):
+            owner = store.owner(record.id) if record.status == RunStatus.RUNNING else None
+            if owner is None:
+                return record
+            owned.append((record, owner))
+        if owned:
+            record, owner = owned[0]
             raise PlaybookError.single(
-                f"no aborted run of {file} to resume", hint=f"start one with `playbook run {file}`"
+                f"run {record.id} of {file} is being run by {owner.describe()}",
+                hint="wait for it to end, or stop it there; there is no other run to resume",
             )
-        return record
+        raise PlaybookError.single(
+            f"no aborted or orphaned run of {file} to resume",
+            hint=f"start one with `playbook run {file}`",
+        )
     record = store.run(run_id)
     if record is None:
         raise PlaybookError.single(f"no run {run_id}", hint="check the run id and --state-path")
@@ -260,12 +356,14 @@ def find_resumable(store: Store, file: Path, run_id: int | None) -> RunRecord:
             f"run {run_id} failed (NOK) and cannot be resumed",
             f"start a new run with `playbook run {file}`",
         ),
-        RunStatus.RUNNING: (
-            f"run {run_id} is still RUNNING",
-            "if its process is gone (killed, crash, reboot), mark it with "
-            f"`playbook set-status {file} {run_id} ABORTED`, then resume",
-        ),
     }
+    owner = store.owner(run_id) if record.status == RunStatus.RUNNING else None
+    if owner is not None:
+        guidance[RunStatus.RUNNING] = (
+            f"run {run_id} is being run by {owner.describe()}",
+            f"wait for it, or stop it there; `playbook set-status {file} {run_id} ABORTED"
+            " --force` asks it to stop",
+        )
     if record.status in guidance:
         message, hint = guidance[record.status]
         raise PlaybookError.single(message, hint=hint)

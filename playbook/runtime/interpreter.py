@@ -30,6 +30,7 @@ from playbook.runtime.expressions import ConditionError, Evaluator, node_outcome
 from playbook.runtime.journal import Journal
 from playbook.runtime.machine import NodeMachine, RunMachine
 from playbook.runtime.outcome import AttemptOutcome
+from playbook.runtime.ownership import StopRequested
 from playbook.runtime.prompts import InputClosed, Prompter
 from playbook.runtime.recovery import recover
 from playbook.runtime.rendering import Renderer
@@ -139,7 +140,7 @@ class Interpreter:
                 self._let_running_finish()
                 self.journal.log(logging.WARNING, f"ended NOK: {failure}")
                 return self.run.fire("fail", detail=str(failure))
-        except (KeyboardInterrupt, RunAborted, InputClosed) as stop:
+        except (KeyboardInterrupt, RunAborted, InputClosed, StopRequested) as stop:
             self._stop(stop)
             self.display.note(_reason(stop), "magenta")
             return RunStatus.ABORTED
@@ -415,6 +416,6 @@ def _reason(stop: BaseException) -> str:
         return f"stopped by {stop}"
     if isinstance(stop, KeyboardInterrupt):
         return "interrupted (CTRL-C)"
-    if isinstance(stop, RunAborted | InputClosed):
+    if isinstance(stop, RunAborted | InputClosed | StopRequested):
         return str(stop)
     return f"{type(stop).__name__}: {stop}"

@@ -6,6 +6,10 @@ however it ends (SIGKILL and reboots included), so a run that says RUNNING while
 has lost its owner: it is orphaned. A run waiting hours at a question keeps its lock, so it is
 never mistaken for one. Who the owner is (operator, host, process, since when) is written to
 the database for the messages that name it; the lock alone decides.
+
+`set-status --force` on an owned run asks the owner to stop: the request is recorded, and the
+owner reads it when it next starts an attempt (and gets SIGTERM when it runs on this host), so
+two processes never write one run.
 """
 
 from __future__ import annotations
@@ -68,3 +72,18 @@ class RunLock:
             with contextlib.suppress(OSError):
                 os.close(self._descriptor)
             self._descriptor = None
+
+
+class RunOwned(Exception):
+    """The run has a live owner (None when it could not be named)."""
+
+    def __init__(self, owner: Owner | None) -> None:
+        super().__init__(owner.describe() if owner else "another process")
+        self.owner = owner
+
+
+class StopRequested(Exception):
+    """`set-status --force` asked this run to stop (the argument says who): it aborts."""
+
+    def __init__(self, by: str) -> None:
+        super().__init__(f"stop requested by {by}")

@@ -25,12 +25,14 @@ from typing import Any
 
 from playbook.compiler.ir import NodeState, RunStatus
 from playbook.diagnostics import PlaybookError
+from playbook.runtime.backups import damaged, damaged_database_error, rotate_backups
 from playbook.runtime.outcome import AttemptOutcome
+from playbook.runtime.ownership import Owner, RunLock, RunOwned, StopRequested
 from playbook.runtime.redaction import Redactor
 
 #: "PLBK": marks a database as Playbook's in the SQLite header (PRAGMA application_id).
 APPLICATION_ID = 0x504C424B
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -94,7 +96,21 @@ _MIGRATIONS: dict[int, str] = {
     CREATE INDEX runs_by_file ON runs (runbook_path, id);
     CREATE INDEX run_events ON events (run_id, id) WHERE node_id IS NULL;
     """,
+    # Who drives a run (the lock beside the database says whether it still does), and a
+    # request from `set-status --force` that its owner stop.
+    3: """
+    ALTER TABLE runs ADD COLUMN owner_operator TEXT;
+    ALTER TABLE runs ADD COLUMN owner_host TEXT;
+    ALTER TABLE runs ADD COLUMN owner_pid INTEGER;
+    ALTER TABLE runs ADD COLUMN owned_since TEXT;
+    ALTER TABLE runs ADD COLUMN stop_requested TEXT;
+    """,
 }
+#: The columns of `RunRecord`, in its order.
+RUN_COLUMNS = (
+    "id, title, runbook_path, source_sha256, ir, variables, status, operator, started_at,"
+    " finished_at, display_title"
+)
 
 
 class OpenMode(enum.Enum):
@@ -155,8 +171,12 @@ class Store:
         self.path = path.expanduser()
         #: A database this Store created holds nothing worth a backup.
         self.created = not self.path.exists()
+        self.timeout = timeout
         self.connection = _open(self.path, mode, timeout)
         self.redactor = redactor or Redactor()
+        #: The locks of the runs this process owns, and where every run's lock lives.
+        self.locks: dict[int, RunLock] = {}
+        self.locks_folder = self.path.with_name(self.path.name + ".locks")
 
     def use_redactor(self, redactor: Redactor) -> None:
         """Redact with the secrets of the run from now on (known once its variables are bound)."""
@@ -164,35 +184,22 @@ class Store:
 
     def close(self) -> None:
         self.connection.close()
+        for lock in self.locks.values():
+            lock.release()
+        self.locks.clear()
 
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, error: object, trace: object) -> None:
         self.close()
+        if kind is not None and damaged(kind, error):
+            raise damaged_database_error(self.path, error) from None
 
     def back_up(self, count: int) -> None:
-        """Copy the database to PATH.1, shifting older copies up to PATH.`count` (0600 each).
-
-        SQLite's backup API copies a consistent snapshot, WAL content included, which copying
-        the file would not.
-        """
-        if self.created or count < 1:
-            return
-        copies = [self.path.with_name(f"{self.path.name}.{n}") for n in range(1, count + 1)]
-        try:
-            for older, newer in zip(reversed(copies[:-1]), reversed(copies[1:]), strict=True):
-                if older.exists():
-                    older.replace(newer)
-            copies[0].unlink(missing_ok=True)
-            os.close(os.open(copies[0], os.O_CREAT | os.O_WRONLY, 0o600))
-            with contextlib.closing(sqlite3.connect(copies[0])) as target:
-                self.connection.backup(target)
-        except (OSError, sqlite3.Error) as error:
-            raise PlaybookError.single(
-                f"cannot back up the state database to {copies[0]}: {error}",
-                hint="free some space, or set database.backup_enabled = false",
-            ) from None
+        """Copy the database to PATH.1, shifting older copies up to PATH.`count` (0600 each)."""
+        if not self.created and count >= 1:
+            rotate_backups(self.connection, self.path, count, self.locks_folder, self.timeout)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[_Writer]:
@@ -270,18 +277,51 @@ class Store:
                 )
             _event(db, run_id, None, trigger, source, dest, operator, detail, stamp)
 
+    # Ownership ----------------------------------------------------------------------------
+
+    def claim(self, run_id: int, owner: Owner) -> None:
+        """Become the run's one owner until `close`, or raise `RunOwned` naming the one alive."""
+        lock = RunLock(self.locks_folder, run_id)
+        if not lock.acquire():
+            raise RunOwned(self.owner(run_id))
+        self.locks[run_id] = lock
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE runs SET owner_operator = ?, owner_host = ?, owner_pid = ?,"
+                " owned_since = ?, stop_requested = NULL WHERE id = ?",
+                (owner.operator, owner.host, owner.pid, owner.since, run_id),
+            )
+
+    def owner(self, run_id: int) -> Owner | None:
+        """The process driving the run now, or None when no live process does."""
+        if run_id not in self.locks and not RunLock(self.locks_folder, run_id).is_held_elsewhere():
+            return None
+        row = self.connection.execute(
+            "SELECT owner_operator, owner_host, owner_pid, owned_since FROM runs WHERE id = ?",
+            (run_id,),
+        ).fetchone()
+        return Owner(*row) if row and row[0] is not None else Owner("someone", "?", 0, "?")
+
+    def request_stop(self, run_id: int, by: str) -> None:
+        """Ask the run's owner to stop before it starts its next attempt."""
+        with self.transaction() as db:
+            db.execute("UPDATE runs SET stop_requested = ? WHERE id = ?", (by, run_id))
+
     def run(self, run_id: int) -> RunRecord | None:
-        row = self.connection.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        row = self.connection.execute(
+            f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)
+        ).fetchone()
         return _run_record(row) if row else None
 
-    def latest_run(self, runbook_path: str, status: str | None = None) -> RunRecord | None:
-        query = "SELECT * FROM runs WHERE runbook_path = ?"
-        params: tuple[Any, ...] = (runbook_path,)
-        if status is not None:
-            query += " AND status = ?"
-            params += (status,)
-        row = self.connection.execute(query + " ORDER BY id DESC LIMIT 1", params).fetchone()
-        return _run_record(row) if row else None
+    def runs_of(self, runbook_path: str, statuses: tuple[str, ...]) -> Iterator[RunRecord]:
+        """The runs of one runbook file in these statuses, newest first."""
+        marks = ", ".join("?" * len(statuses))
+        cursor = self.connection.execute(
+            f"SELECT {RUN_COLUMNS} FROM runs WHERE runbook_path = ? AND status IN ({marks})"
+            " ORDER BY id DESC",
+            (runbook_path, *statuses),
+        )
+        return (_run_record(row) for row in cursor)
 
     # Nodes --------------------------------------------------------------------------------
 
@@ -343,6 +383,17 @@ class Store:
                     "UPDATE node_states SET decision = ? WHERE run_id = ? AND node_id = ?",
                     (decision, run_id, node_id),
                 )
+            elif dest == NodeState.RUNNING:
+                # New work starts only while nobody asked the run to stop (`set-status --force`):
+                # the request is read by the very statement that records the start.
+                changed = db.execute(
+                    "UPDATE node_states SET state = ?, decision = ?, reason = ?"
+                    " WHERE run_id = ? AND node_id = ?"
+                    " AND (SELECT stop_requested FROM runs WHERE id = ?) IS NULL",
+                    (dest, decision, reason, run_id, node_id, run_id),
+                )
+                if changed.rowcount == 0:
+                    raise StopRequested(self._stop_requester(run_id))
             else:
                 db.execute(
                     "UPDATE node_states SET state = ?, decision = ?, reason = ?"
@@ -381,6 +432,12 @@ class Store:
                     ),
                 )
             _event(db, run_id, node_id, trigger, source, dest, operator, reason or decision, stamp)
+
+    def _stop_requester(self, run_id: int) -> str:
+        row = self.connection.execute(
+            "SELECT stop_requested FROM runs WHERE id = ?", (run_id,)
+        ).fetchone()
+        return str(row[0]) if row and row[0] else "someone"
 
     def events(self, run_id: int) -> list[dict[str, Any]]:
         cursor = self.connection.execute(
@@ -468,6 +525,8 @@ def _open(path: Path, mode: OpenMode, timeout: float) -> sqlite3.Connection:
         _prepare(connection, path, mode)
     except sqlite3.DatabaseError as error:
         connection.close()
+        if damaged(type(error), error):
+            raise damaged_database_error(path, error) from None
         raise PlaybookError.single(
             f"{path} is not a usable Playbook state database ({error})", hint=hint
         ) from None
@@ -507,6 +566,10 @@ def _prepare(connection: sqlite3.Connection, path: Path, mode: OpenMode) -> None
     connection.execute("PRAGMA foreign_keys = ON")
     for target in range(version + 1, SCHEMA_VERSION + 1):
         connection.execute("BEGIN IMMEDIATE")
+        # Another process may have migrated while this one waited for the write lock.
+        if connection.execute("PRAGMA user_version").fetchone()[0] >= target:
+            connection.execute("COMMIT")
+            continue
         try:
             # executescript would commit on its own; statements run inside our transaction.
             for statement in _MIGRATIONS[target].split(";"):

@@ -141,8 +141,9 @@ def test_a_secret_never_reaches_the_database_or_the_output(tmp_path: Path, state
     assert result.returncode == 1
     assert secret not in result.stdout + result.stderr
     assert "token=[REDACTED]" in result.stdout
-    for path in state.parent.iterdir():
-        assert secret.encode() not in path.read_bytes(), path
+    for path in state.parent.rglob("*"):
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path
     with sqlite3.connect(state) as db:
         (stderr,) = db.execute("SELECT stderr FROM attempts WHERE node_id = 'fail'").fetchone()
     assert "[REDACTED]" in stderr

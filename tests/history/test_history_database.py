@@ -14,7 +14,7 @@ import pytest
 from history_support import DRILL_TITLE, Drill, copy_database, invoke
 from runtime_support import Workspace, wait_for
 
-from playbook.runtime.store import _MIGRATIONS, APPLICATION_ID
+from playbook.runtime.store import _MIGRATIONS, APPLICATION_ID, SCHEMA_VERSION
 
 READERS = [
     ("show", DRILL_TITLE),
@@ -140,7 +140,7 @@ def test_a_database_of_the_previous_schema_is_read_as_it_is_then_migrated_by_a_r
     hello = Path(__file__).resolve().parents[2] / "examples" / "hello.playbook.toml"
     assert drill.ws.cli("run", hello, "--state-path", db).code == 0
     with closing(sqlite3.connect(db)) as connection:
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert len(drill.json("show", DRILL_TITLE, db=db)["runs"]) == 6
     assert drill.json("show", "Hello, Playbook", db=db)["runs"][0]["rendered_title"] == (
         "Hello, Playbook"

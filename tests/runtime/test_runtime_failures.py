@@ -104,7 +104,7 @@ def test_critical_failure_ends_the_run_nok_and_cannot_be_resumed(ws: Workspace) 
     assert "failed (NOK) and cannot be resumed" in refused.stderr
     latest = ws.resume(file)
     assert latest.code == 1
-    assert f"no aborted run of {file} to resume" in latest.stderr
+    assert f"no aborted or orphaned run of {file} to resume" in latest.stderr
     assert ws.calls() == ["deploy.sh ", "deploy.sh "]
 
 

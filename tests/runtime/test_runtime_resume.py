@@ -103,11 +103,17 @@ def test_a_killed_run_is_marked_aborted_by_hand_then_resumed(ws: Workspace) -> N
     run_id = ws.last_run()
     assert ws.status(run_id) == "RUNNING"
 
-    refused = ws.resume(file, str(run_id))
-    assert refused.code == 1
-    assert f"run {run_id} is still RUNNING" in refused.stderr
-    assert f"playbook set-status {file} {run_id} ABORTED" in refused.stderr
+    # Its process is gone: resume offers to take the orphaned run over; "no" leaves it alone.
+    declined = ws.resume(file, answers="n\n")
+    assert declined.code == 1
+    assert (
+        f"Run {run_id} is RUNNING, but the process that ran it is gone. Take it over and resume"
+        " it? [y]es/[n]o: n"
+    ) in declined.stdout
+    assert f"run {run_id} left as it is" in declined.stderr
+    assert ws.status(run_id) == "RUNNING"
 
+    # The specification's way still works: mark it ABORTED by hand, then resume.
     kept = ws.set_status(file, str(run_id), "ABORTED", answers="n\n")
     assert kept.code == 1
     assert f"Change run {run_id} (Database migration) from RUNNING to ABORTED?" in kept.stdout
@@ -134,6 +140,29 @@ def test_a_killed_run_is_marked_aborted_by_hand_then_resumed(ws: Workspace) -> N
         "the run's process ended during this attempt",
     )
     assert rerun["status"] == "ok"
+
+
+def test_resume_takes_over_an_orphaned_run(ws: Workspace) -> None:
+    file, pid = start_migration(ws)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    run_id = ws.last_run()
+
+    resumed = ws.resume(file, "--force", answers="r\n")
+    assert resumed.code == 0, resumed.text
+    assert "Take it over" not in resumed.stdout
+    assert ws.status(run_id) == "OK"
+    run_events = [
+        (e["trigger"], e["source"], e["dest"], e["detail"])
+        for e in ws.events(run_id)
+        if e["node_id"] is None
+    ]
+    assert run_events == [
+        ("create", "none", "RUNNING", None),
+        ("abort", "RUNNING", "ABORTED", "orphaned: taken over by resume"),
+        ("resume", "ABORTED", "RUNNING", "resumed"),
+        ("finish", "RUNNING", "OK", None),
+    ]
 
 
 def test_closed_input_aborts_and_the_run_resumes_with_answers(ws: Workspace) -> None:

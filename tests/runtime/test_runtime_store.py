@@ -177,8 +177,9 @@ def test_a_secret_never_reaches_the_screen_or_the_database(ws: Workspace) -> Non
     run_id = ws.last_run()
     assert ws.rows("SELECT variables FROM runs WHERE id = ?", run_id)[0][0] == "{}"
     assert [a["stdout"] for a in ws.attempts(run_id, "call")] == ["token is [REDACTED]\n"]
-    for stored in ws.db.parent.iterdir():
-        assert b"hunter2" not in stored.read_bytes(), stored.name
+    for stored in ws.db.parent.rglob("*"):
+        if stored.is_file():
+            assert b"hunter2" not in stored.read_bytes(), stored.name
 
 
 @pytest.mark.parametrize(
@@ -211,12 +212,12 @@ def test_a_mistyped_state_path_creates_nothing(ws: Workspace, command: list[str]
 def test_show_and_info_read_the_database_without_changing_it(ws: Workspace) -> None:
     file = ws.runbook(AUDITED)
     assert ws.invoke("run", file, "--state-path", ws.db).code == 0
-    before = {path.name: path.read_bytes() for path in ws.db.parent.iterdir()}
+    before = {path: path.read_bytes() for path in ws.db.parent.rglob("*") if path.is_file()}
     shown = ws.invoke("show", "Audited {{TARGET}} deploy", "--state-path", ws.db)
     assert shown.code == 0 and "OK" in shown.stdout
     info = ws.invoke("info", "--state-path", ws.db)
     assert info.code == 0 and "1 OK" in info.stdout
-    after = {path.name: path.read_bytes() for path in ws.db.parent.iterdir()}
+    after = {path: path.read_bytes() for path in ws.db.parent.rglob("*") if path.is_file()}
     assert after == before  # no backup, no WAL left behind, not a byte changed
 
 
