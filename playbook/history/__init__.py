@@ -22,6 +22,8 @@ def open_history(path: Path, timeout: float = 30) -> Iterator[HistoryQueries]:
         schema = store.connection.execute("PRAGMA user_version").fetchone()[0]
         store.connection.execute("BEGIN")
         try:
-            yield HistoryQueries(store.connection, schema)
+            yield HistoryQueries(
+                store.connection, schema, lambda run_id: store.owner(run_id) is not None
+            )
         finally:
             store.connection.execute("ROLLBACK")

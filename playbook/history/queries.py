@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from typing import Any
+
+from playbook.history.status import shown_status
 
 #: The first schema version whose runs record the title the operator saw.
 DISPLAY_TITLE_SCHEMA = 2
@@ -121,9 +123,13 @@ class HistoryQueries:
     """Reads one state database; `schema` is its version, which may be older than this
     Playbook's: a reader never migrates."""
 
-    def __init__(self, connection: sqlite3.Connection, schema: int) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, schema: int, owned: Callable[[int], bool]
+    ) -> None:
         self.connection = connection
         self.schema = schema
+        #: Whether a live process owns a run (the lock beside the database says).
+        self.owned = owned
         # A database no command has migrated yet has no display_title column.
         display = "r.display_title" if self.has_display_titles else "NULL"
         self._run_columns = _RUN_COLUMNS.format(display=display)
@@ -173,11 +179,17 @@ class HistoryQueries:
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += (limit, offset)
-        return [RunRow(*row) for row in self._rows(sql, params)]
+        return [self._run_row(row) for row in self._rows(sql, params)]
 
     def run(self, run_id: int) -> RunRow | None:
         rows = self._rows(f"SELECT {self._run_columns} FROM runs r WHERE r.id = ?", (run_id,))
-        return RunRow(*rows[0]) if rows else None
+        return self._run_row(rows[0]) if rows else None
+
+    def _run_row(self, values: tuple[Any, ...]) -> RunRow:
+        """A run with the status history shows (see `status.shown_status`)."""
+        row = RunRow(*values)
+        owned = row.status != "RUNNING" or self.owned(row.id)
+        return replace(row, status=shown_status(row.status, owned))
 
     def document(self, run_id: int) -> RunDocument:
         ir, variables, sha = self._rows(

@@ -21,7 +21,6 @@ from playbook.history.queries import (
     Selection,
 )
 from playbook.history.sessions import Session, actions, active_seconds, ending, sessions_of
-from playbook.history.status import shown_status
 
 if TYPE_CHECKING:
     from playbook.compiler.ir import Program
@@ -142,7 +141,7 @@ def summarize(
     sessions = tuple(sessions_of(events, lambda event: queries.time_before(row.id, event.id)))
     return RunSummary(
         row=row,
-        status=shown_status(row),
+        status=row.status,
         sessions=sessions,
         actions=tuple(actions(events)),
         nodes=nodes,

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from playbook.history.queries import RunRow
-
 
 @dataclass(frozen=True)
 class RunStatus:
@@ -29,6 +27,12 @@ RUN_STATUSES: dict[str, RunStatus] = {
         RunStatus("NOK", over=True, in_progress=False, meaning="a node ended failed"),
         RunStatus("ABORTED", over=False, in_progress=False, meaning="stopped; it can be resumed"),
         RunStatus("RUNNING", over=False, in_progress=True, meaning="a process is driving it"),
+        RunStatus(
+            "ORPHANED",
+            over=False,
+            in_progress=False,
+            meaning="RUNNING, but the process that ran it is gone: `playbook resume` takes it over",
+        ),
     )
 }
 SUCCESS = "OK"
@@ -39,9 +43,10 @@ NODE_STATES = ("ok", "failed", "skipped", "pending", "running", "interrupted")
 UNFINISHED_STATES = ("pending", "running", "interrupted")
 
 
-def shown_status(run: RunRow) -> str:
-    """The status to show for `run`; a status this Playbook does not know is shown as stored."""
-    return run.status
+def shown_status(stored: str, owned: bool) -> str:
+    """The status to show for a run stored as `stored`: one RUNNING without a live owner is
+    ORPHANED; any other (one this Playbook does not know included) is shown as stored."""
+    return "ORPHANED" if stored == "RUNNING" and not owned else stored
 
 
 def describe(status: str) -> RunStatus:

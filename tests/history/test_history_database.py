@@ -219,7 +219,8 @@ def test_a_run_still_running_then_killed_then_set_aborted_by_hand(ws: Workspace)
     assert wait_step["attempts"][0]["status"] == "running"
 
     (ws.fake / "go").touch()
-    assert ws.resume(file, str(run_id)).code == 0
+    # The attempt in flight at the crash: its outcome is unknown, the operator says run again.
+    assert ws.resume(file, str(run_id), answers="r\n").code == 0
     run = json.loads(invoke(ws, "show", "Long haul", run_id, "--json").stdout)["run"]
     assert run["history"] == ["run", "set-status", "resume"]
     assert [

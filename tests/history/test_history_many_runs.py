@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from history_support import invoke
 from runtime_support import Workspace
 
 from playbook.compiler import compile_file
+from playbook.runtime.ownership import RunLock
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from history_scale import TITLE, fill, runbook
@@ -24,12 +26,16 @@ RUNS, NODES = 2_000, 5
 
 
 @pytest.fixture(scope="module")
-def many(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+def many(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     ws = Workspace(tmp_path_factory.mktemp("many"))
     source = ws.runbook(runbook(NODES), "scale.playbook.toml")
     ws.db.parent.mkdir()
     fill(ws.db, RUNS, NODES, compile_file(source).program.dumps(), str(source))
-    return ws
+    # The last run is still RUNNING: its owner holds its lock (without one it is orphaned).
+    owner = RunLock(ws.db.with_name("run.db.locks"), RUNS)
+    assert owner.acquire()
+    yield ws
+    owner.release()
 
 
 def test_pages_of_thousands_of_runs(many: Workspace) -> None:

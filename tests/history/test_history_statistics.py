@@ -13,6 +13,7 @@ import pytest
 from history_support import DRILL_TITLE, Drill, copy_database, write
 
 from playbook.history.statistics import median, percentile
+from playbook.runtime.store import SCHEMA_VERSION
 
 DAY = "2024-03-01T"
 #: Each run's own events (create, [abort, resume,] end) at these times; active time in brackets.
@@ -162,7 +163,7 @@ def test_info_lists_every_workflow_with_its_statistics(drill: Drill, tmp_path: P
     assert drill.ws.cli("run", hello, "--state-path", db).code == 0
     data = drill.json("info", db=db)
     assert data["kind"] == "info"
-    assert data["database"] == {"path": str(db), "exists": True, "schema": 2}
+    assert data["database"] == {"path": str(db), "exists": True, "schema": SCHEMA_VERSION}
     titles = [workflow["title"] for workflow in data["workflows"]]
     assert titles == ["Hello, Playbook", DRILL_TITLE]  # the most recently run first
     hello_stats = data["workflows"][0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -185,3 +186,18 @@ def test_the_database_is_set_up_once_by_concurrent_first_runs(tmp_path: Path) ->
         stdout, stderr = process.communicate(timeout=60)
         assert process.returncode == 0, stdout + stderr
     assert ws.rows("SELECT COUNT(*) FROM runs")[0][0] == 4
+
+
+def test_show_and_info_call_a_run_without_its_process_orphaned(ws: Workspace) -> None:
+    file, process = held_run(ws)
+    run_id = ws.last_run()
+    alive = json.loads(ws.cli("show", file, "--json", "--state-path", ws.db).stdout)
+    assert alive["runs"][0]["status"] == "RUNNING"
+    process.kill()
+    process.communicate(timeout=30)
+    shown = json.loads(ws.cli("show", file, "--json", "--state-path", ws.db).stdout)
+    assert (shown["runs"][0]["id"], shown["runs"][0]["status"]) == (run_id, "ORPHANED")
+    info = json.loads(ws.cli("info", "--json", "--state-path", ws.db).stdout)
+    assert info["workflows"][0]["by_status"] == {"ORPHANED": 1}
+    table = ws.cli("show", file, "--state-path", ws.db)
+    assert "ORPHANED" in table.stdout
