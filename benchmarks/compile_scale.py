@@ -2,7 +2,7 @@
 
 Generates runbooks of 1,000, 10,000 and 100,000 nodes with random dependencies (every
 `depends_on` shorthand, fan-in bounded by 4 except `"*"` near the start), `when` conditions and
-templated commands, times `compile_text` (best of a few runs), and prints the cost per node and its
+templated commands, times `compile` (best of a few runs), and prints the cost per node and its
 ratio to the 1,000-node cost: a ratio near 1 means linear growth. Then compiles a 100,000-node
 chain, which must not hit Python's recursion limit.
 
@@ -15,7 +15,7 @@ import argparse
 import random
 import time
 
-from playbook.compiler import compile_text
+from playbook.compiler import compile
 
 HEADER = """[runbook]
 title = "Scale test of {size} nodes"
@@ -120,7 +120,7 @@ def best_time(text: str, repeat: int) -> tuple[float, float]:
     best_wall = best_cpu = float("inf")
     for _ in range(repeat):
         wall, cpu = time.perf_counter(), time.process_time()
-        compile_text(text, "bench.playbook.toml")
+        compile(text, "bench.playbook.toml")
         best_cpu = min(best_cpu, time.process_time() - cpu)
         best_wall = min(best_wall, time.perf_counter() - wall)
     return best_wall, best_cpu

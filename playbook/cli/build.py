@@ -14,12 +14,13 @@ from playbook.cli.app import EXIT_ERROR, cli, echo, echo_warnings, runbook_argum
 from playbook.cli.variables import (
     check_json,
     check_lines,
-    check_variables,
+    check_variable_values,
     gives_values,
     variable_options,
 )
-from playbook.compiler import CompileResult, compile_file
+from playbook.compiler import CompileResult, compile
 from playbook.compiler.ir import Program
+from playbook.compiler.source import read_text
 from playbook.diagnostics import Diagnostic, PlaybookError
 from playbook.plugins import PluginRegistry, check_nodes
 from playbook.runtime.variables import VariableSources, missing_error
@@ -32,7 +33,7 @@ from playbook.runtime.variables import VariableSources, missing_error
 )
 def compile_command(file: Path, output: Path | None) -> None:
     """Compile FILE to its JSON IR (to standard output, or OUTPUT)."""
-    result = compile_file(file)
+    result = compile(read_text(file), str(file))
     echo_warnings(result.warnings, result.source_lines)
     text = result.program.dumps()
     if output is None:
@@ -66,15 +67,17 @@ def validate(
     try:
         # Function nodes are checked against the installed plugins in the compiler's own pass,
         # so plugin problems are listed with every other problem of the file.
-        result = compile_file(
-            file, lambda runbook, nodes: check_nodes(registry, runbook, nodes, str(file))
+        result = compile(
+            read_text(file),
+            str(file),
+            lambda runbook, nodes: check_nodes(registry, runbook, nodes, str(file)),
         )
     except PlaybookError as error:
         _invalid(file, error, as_json)
     check = None
     if check_vars or gives_values(variable_sources):
         try:
-            check = check_variables(result.program, variable_sources)
+            check = check_variable_values(result.program, variable_sources)
             if not check_vars and check.missing:
                 raise missing_error(check.missing)
         except PlaybookError as error:

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from playbook.cli.app import cli
-from playbook.compiler import compile_text
+from playbook.compiler import compile
 from playbook.diagnostics import PlaybookError
 
 TEMPLATE = """\
@@ -77,7 +77,7 @@ def create(title: str, author: str, description: str, output: Path | None, force
         created_at=_toml_string(dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
     )
     # Never write a runbook that would not validate (a title with `{{ }}`, say).
-    compile_text(text, str(path))
+    compile(text, str(path))
     if path.exists() and not force:
         raise PlaybookError.single(
             f"{path} already exists", hint="choose another --output, or pass --force to replace it"

@@ -116,7 +116,7 @@ class VariableCheck:
         return not self.missing and not self.problems
 
 
-def check_variables(program: Program, sources: VariableSources) -> VariableCheck:
+def check_variable_values(program: Program, sources: VariableSources) -> VariableCheck:
     """Bind without prompting (validate never asks) and render every template."""
     bound, missing = bind_available(program, dataclasses.replace(sources, interactive=False))
     use_redactor(bound.redactor)

@@ -1,7 +1,8 @@
 """The compiler: a runbook's TOML text in, a `Program` (the IR) out.
 
 It never runs anything and needs neither variable values nor installed plugins, so the IR of a
-runbook is the same in every environment.
+runbook is the same in every environment. `compile` parses the text, then hands a `Unit` through
+each of `PASSES` in turn; each pass returns a new unit with what it found.
 """
 
 from __future__ import annotations
@@ -9,31 +10,41 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from playbook.compiler.conditions import attach_triggers
+from playbook.compiler.branches import find_impossible_branches
+from playbook.compiler.conditions import attach_conditions
 from playbook.compiler.dependencies import expand_dependencies
-from playbook.compiler.graph import topological_order
+from playbook.compiler.graph import order_nodes
 from playbook.compiler.ir import Node, Program, Runbook
 from playbook.compiler.machine import machine_definition
-from playbook.compiler.schema import check_nodes, check_runbook, check_variables
-from playbook.compiler.source import Source, parse_source, read_source, text_lines
+from playbook.compiler.nodes import build_nodes
+from playbook.compiler.schema import check_nodes, check_runbook, check_variable_definitions
+from playbook.compiler.source import Source, parse_source, read_text
 from playbook.compiler.templates import check_templates
+from playbook.compiler.unit import Unit
 from playbook.diagnostics import Diagnostic, PlaybookError
 
-__all__ = [
-    "CompileResult",
-    "NodeChecks",
-    "compile_file",
-    "compile_source",
-    "compile_text",
-    "load_program",
-]
+__all__ = ["PASSES", "CompileResult", "NodeChecks", "compile", "load_program"]
 
+Pass = Callable[[Unit], Unit]
 #: Checks that need the environment (`validate` checks Function nodes against the installed
-#: plugins), run in the same pass so a runbook's problems are all reported at once.
+#: plugins), run after the passes so a runbook's problems are all reported at once.
 NodeChecks = Callable[[Runbook, list[Node]], list[Diagnostic]]
+
+#: The passes in the order they run; each needs what the passes above it found.
+PASSES: tuple[Pass, ...] = (
+    check_runbook,  # [runbook] → metadata
+    check_variable_definitions,  # [variables] → definitions
+    check_nodes,  # node tables → drafts, `depends_on` entries kept as written
+    expand_dependencies,  # needs every draft: "^" and "*" follow declaration order
+    attach_conditions,  # needs the variables (names in conditions) and the edges so far
+    build_nodes,  # each node once, with its final edges and trigger
+    check_templates,  # needs the variables and the nodes
+    order_nodes,  # needs every edge; skipped when anything is wrong
+    find_impossible_branches,  # needs the order; warnings only
+)
 
 
 @dataclass(frozen=True)
@@ -42,7 +53,11 @@ class CompileResult:
 
     program: Program
     warnings: list[Diagnostic]
-    source_lines: list[str]
+    source: Source
+
+    @property
+    def source_lines(self) -> list[str]:
+        return self.source.lines
 
 
 @contextmanager
@@ -62,46 +77,31 @@ def _without_collector_pauses() -> Iterator[None]:
             gc.enable()
 
 
-def compile_source(source: Source) -> CompileResult:
+def compile(
+    text: str, name: str = "<runbook>", node_checks: NodeChecks | None = None
+) -> CompileResult:
+    """Compile a runbook's text; raise one `PlaybookError` listing every error found."""
     with _without_collector_pauses():
-        return _compile(source)
-
-
-def _compile(source: Source, node_checks: NodeChecks | None = None) -> CompileResult:
-    # 1. Fields: metadata, variable definitions, nodes with their own fields.
-    runbook = check_runbook(source)
-    variables = check_variables(source)
-    nodes = check_nodes(source)
-    # 2. Edges: dependency shorthands, then conditions (which add edges of their own).
-    expansions = expand_dependencies(source, nodes)
-    nodes = attach_triggers(source, nodes, expansions, variables)
-    check_templates(source, runbook, nodes, variables)
-    # 3. Order, and the cycles, among the nodes built so far (even when others are in error).
-    order = topological_order(source, nodes)
+        unit = Unit(parse_source(text, name))
+        for compiler_pass in PASSES:
+            unit = compiler_pass(unit)
+    source = unit.source
     if node_checks is not None:
-        source.diagnostics.extend(node_checks(runbook, nodes))
-    if source.has_errors():
-        raise source.fail()
+        checked = node_checks(unit.runbook, list(unit.nodes))
+        unit = replace(unit, diagnostics=(*unit.diagnostics, *checked))
+    if unit.has_errors():
+        raise source.error(unit.diagnostics)
     program = Program(
         source_name=Path(source.name).name,
         source_sha256=source.sha256,
-        runbook=runbook,
-        variables=variables,
-        nodes=tuple(nodes),
-        order=order,
+        runbook=unit.runbook,
+        variables=unit.variables,
+        nodes=unit.nodes,
+        order=unit.order,
         machine=machine_definition(),
     )
-    return CompileResult(program, source.in_order(), source.lines)
-
-
-def compile_text(text: str, name: str = "<runbook>") -> CompileResult:
-    with _without_collector_pauses():
-        return _compile(parse_source(text, name))
-
-
-def compile_file(path: Path, node_checks: NodeChecks | None = None) -> CompileResult:
-    with _without_collector_pauses():
-        return _compile(read_source(path), node_checks)
+    warnings = source.error(unit.diagnostics).diagnostics
+    return CompileResult(program, warnings, source)
 
 
 def load_program(path: Path) -> CompileResult:
@@ -112,5 +112,5 @@ def load_program(path: Path) -> CompileResult:
         except OSError as error:
             raise PlaybookError.single(f"cannot read {path}: {error.strerror}") from None
         program = Program.loads(text, str(path))
-        return CompileResult(program, [], text_lines(text))
-    return compile_file(path)
+        return CompileResult(program, [], Source(str(path), text, {}))
+    return compile(read_text(path), str(path))

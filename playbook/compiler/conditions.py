@@ -1,8 +1,8 @@
-"""Parsing and static checking of `when` conditions, and building each node's trigger.
+"""Parsing and static checking of `when` conditions.
 
-The trigger is the AND of the node's conditional `depends_on` entries (already OR-ed) and its
-own `when`. Every node a condition names becomes an ordering edge, so its outcome is known by
-the time the condition is evaluated.
+Every node a condition names becomes an ordering edge, so its outcome is known by the time the
+condition is evaluated. Whether a condition can ever hold is decided later, over the whole
+graph (`branches`).
 """
 
 from __future__ import annotations
@@ -12,19 +12,16 @@ from dataclasses import replace
 
 from playbook.compiler.ast import (
     CONDITION_FUNCTIONS,
-    BoolOp,
     Call,
-    Compare,
     Expr,
-    ListExpr,
     Literal,
     Variable,
     node_references,
     walk,
 )
-from playbook.compiler.dependencies import Expansion
-from playbook.compiler.ir import Edge, Node, Trigger, VariableDef
-from playbook.compiler.source import Source
+from playbook.compiler.ir import Edge, VariableDef
+from playbook.compiler.source import Findings
+from playbook.compiler.unit import NodeDraft, Unit
 from playbook.compiler.when import WhenSyntaxError, parse_condition
 from playbook.diagnostics import Severity, did_you_mean
 
@@ -32,43 +29,36 @@ from playbook.diagnostics import Severity, did_you_mean
 Report = Callable[..., None]
 
 
-def attach_triggers(
-    source: Source,
-    nodes: list[Node],
-    expansions: dict[str, Expansion],
-    variables: tuple[VariableDef, ...],
-) -> list[Node]:
-    """Nodes with their final edges and triggers."""
-    by_name = {variable.name: variable for variable in variables}
-    known = {node.id for node in nodes}
+def attach_conditions(unit: Unit) -> Unit:
+    """Each node's `when` parsed and checked; every node it names becomes an upstream edge."""
+    found = Findings(unit.source)
+    by_name = {variable.name: variable for variable in unit.variables}
+    known = {node.id for node in unit.drafts}
     # Runbooks repeat conditions such as {{ ENVIRONMENT == 'prod' }}: parse each text once.
     parsed_texts: dict[str, Expr | WhenSyntaxError] = {}
-    result = []
-    for node in nodes:
-        expansion = expansions[node.id]
-        edges = list(expansion.edges)
-        parts = [expansion.condition] if expansion.condition is not None else []
-        if node.when is not None:
-            parsed = _parse(source, node, parsed_texts)
-            if parsed is not None:
-                _check(source, node, parsed, by_name, known)
-                present = {edge.source for edge in edges}
-                for target, _call in node_references(parsed):
-                    if target in known and target != node.id and target not in present:
-                        edges.append(Edge(target, "condition"))
-                        present.add(target)
-                parts.append(parsed)
-        trigger = None
-        if parts:
-            expr = parts[0] if len(parts) == 1 else BoolOp("and", tuple(parts))
-            trigger = Trigger(expr, expr.to_text())
-        result.append(replace(node, edges=tuple(edges), trigger=trigger))
-    return result
+    links = dict(unit.links)
+    for node in unit.drafts:
+        if node.when is None:
+            continue
+        parsed = _parse(found, node, parsed_texts)
+        if parsed is None:
+            continue
+        _check(found, node, parsed, by_name, known)
+        edges = list(links[node.id].edges)
+        present = {edge.source for edge in edges}
+        for target, _call in node_references(parsed):
+            if target in known and target != node.id and target not in present:
+                edges.append(Edge(target, "condition"))
+                present.add(target)
+        links[node.id] = replace(links[node.id], edges=tuple(edges), when=parsed)
+    return unit.adding(found, links=links)
 
 
-def _position(source: Source, node: Node, line: int, column: int) -> tuple[int | None, int | None]:
+def _position(
+    found: Findings, node: NodeDraft, line: int, column: int
+) -> tuple[int | None, int | None]:
     """Map a position inside the condition text to the file, when the value is on one line."""
-    key_line, key_column = source.key_position((node.id,), "when")
+    key_line, key_column = found.source.key_position((node.id,), "when")
     if key_line is None or key_column is None:
         return key_line, None
     if line != 1:
@@ -78,7 +68,7 @@ def _position(source: Source, node: Node, line: int, column: int) -> tuple[int |
 
 
 def _parse(
-    source: Source, node: Node, parsed_texts: dict[str, Expr | WhenSyntaxError]
+    found: Findings, node: NodeDraft, parsed_texts: dict[str, Expr | WhenSyntaxError]
 ) -> Expr | None:
     assert node.when is not None
     if node.when not in parsed_texts:
@@ -89,8 +79,8 @@ def _parse(
     parsed = parsed_texts[node.when]
     if isinstance(parsed, WhenSyntaxError):
         error = parsed
-        line, column = _position(source, node, error.line, error.column)
-        source.report(
+        line, column = _position(found, node, error.line, error.column)
+        found.report(
             f"node {node.id!r}: invalid condition: {error.message}",
             line=line,
             column=column,
@@ -101,8 +91,8 @@ def _parse(
 
 
 def _check(
-    source: Source,
-    node: Node,
+    found: Findings,
+    node: NodeDraft,
     expr: Expr,
     variables: dict[str, VariableDef],
     known: set[str],
@@ -112,10 +102,10 @@ def _check(
     ) -> None:
         line, column = (None, None)
         if item.span is not None:
-            line, column = _position(source, node, item.span.line, item.span.column)
+            line, column = _position(found, node, item.span.line, item.span.column)
         if line is None:
-            line, column = source.key_position((node.id,), "when")
-        source.report(
+            line, column = found.source.key_position((node.id,), "when")
+        found.report(
             f"node {node.id!r}: {message}",
             line=line,
             column=column,
@@ -141,11 +131,9 @@ def _check(
                 )
         elif isinstance(item, Call):
             _check_call(item, node, known, report)
-        elif isinstance(item, Compare):
-            _check_choices(item, variables, report)
 
 
-def _check_call(call: Call, node: Node, known: set[str], report: Report) -> None:
+def _check_call(call: Call, node: NodeDraft, known: set[str], report: Report) -> None:
     arity = CONDITION_FUNCTIONS.get(call.function)
     if arity is None:
         hint = did_you_mean(call.function, CONDITION_FUNCTIONS) or "functions are: " + ", ".join(
@@ -173,26 +161,3 @@ def _check_call(call: Call, node: Node, known: set[str], report: Report) -> None
     elif argument.value not in known:
         hint = did_you_mean(argument.value, known) or "name a node table of this runbook"
         report(argument, f"unknown node {argument.value!r} in {call.function}()", hint)
-
-
-def _check_choices(compare: Compare, variables: dict[str, VariableDef], report: Report) -> None:
-    """Warn about comparisons with values a variable's `choices` can never take."""
-    pairs = [(compare.left, compare.right), (compare.right, compare.left)]
-    for side, other in pairs:
-        if not isinstance(side, Variable) or side.name not in variables:
-            continue
-        choices = variables[side.name].choices
-        if choices is None:
-            continue
-        values = other.items if isinstance(other, ListExpr) else (other,)
-        if compare.op in ("in", "not in") and other is compare.left:
-            continue
-        for value in values:
-            if isinstance(value, Literal) and value.value not in choices:
-                report(
-                    value,
-                    f"{side.name} is never {value.value!r}: its choices are "
-                    + ", ".join(repr(c) for c in choices),
-                    "this comparison always has the same result; check the spelling",
-                    "warning",
-                )

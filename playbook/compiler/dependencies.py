@@ -7,11 +7,10 @@ one list combine with OR (the specification's `cleanup` runs "after either succe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from playbook.compiler.ast import BoolOp, Call, Expr, Literal
-from playbook.compiler.ir import Edge, Node
-from playbook.compiler.source import Source
+from playbook.compiler.ir import Edge
+from playbook.compiler.source import Findings
+from playbook.compiler.unit import Links, NodeDraft, Unit
 from playbook.diagnostics import Severity, did_you_mean
 
 PREVIOUS = "^"
@@ -21,55 +20,33 @@ OUTCOME_SEPARATOR = ":"
 OUTCOME_FUNCTIONS = {"success": "has_succeeded", "failure": "has_failed"}
 
 
-@dataclass(frozen=True)
-class Expansion:
-    """A node's explicit upstream edges and the OR of its conditional entries, if any."""
-
-    edges: tuple[Edge, ...]
-    condition: Expr | None
-
-
-def expand_dependencies(source: Source, nodes: list[Node]) -> dict[str, Expansion]:
-    # Tables dropped for other errors still count as known, so typos get a useful hint.
-    known = {key for key, value in source.data.items() if isinstance(value, dict)} - {
-        "runbook",
-        "variables",
-    }
-    expansions: dict[str, Expansion] = {}
+def expand_dependencies(unit: Unit) -> Unit:
+    """Each node's upstream edges and outcome condition, from its `depends_on` entries."""
+    found = Findings(unit.source)
+    links: dict[str, Links] = {}
+    nodes = unit.drafts
     for index, node in enumerate(nodes):
-        raw = source.data[node.id].get("depends_on")
-        if raw is None:
-            entries = [PREVIOUS] if index > 0 else []
-        elif raw == "":
-            # Playbook 1.3 reads an empty string as no dependency; say so rather than guess.
-            source.report(
-                f'node {node.id!r}: depends_on = "" means no dependencies',
-                path=(node.id,),
-                key="depends_on",
-                hint="write depends_on = [] to say so",
-                severity="warning",
-            )
-            entries = []
-        elif isinstance(raw, str):
-            entries = [raw]
-        elif isinstance(raw, list) and all(isinstance(entry, str) for entry in raw):
-            entries = raw
-        else:
-            # Reported by the schema pass; the node keeps no edges rather than guessed ones.
-            entries = []
-        expansions[node.id] = _expand(source, nodes, index, entries, known)
-    return expansions
+        entries = node.depends_on
+        if entries is None:
+            entries = (PREVIOUS,) if index > 0 else ()
+        # Tables dropped for other errors still count as known, so typos get a useful hint.
+        links[node.id] = _expand(found, nodes, index, entries, unit.tables)
+    return unit.adding(found, links=links)
 
 
 def _expand(
-    source: Source, nodes: list[Node], index: int, entries: list[str], known: set[str]
-) -> Expansion:
+    found: Findings,
+    nodes: tuple[NodeDraft, ...],
+    index: int,
+    entries: tuple[str, ...],
+    known: frozenset[str],
+) -> Links:
     node_id = nodes[index].id
     edges: dict[str, str] = {}
     outcomes: list[Expr] = []
 
     def problem(message: str, hint: str | None = None, severity: Severity = "error") -> None:
-        source.report(
+        found.report(
             f"node {node_id!r}: {message}",
             path=(node_id,),
             key="depends_on",
@@ -120,4 +97,4 @@ def _expand(
         condition = outcomes[0]
     elif outcomes:
         condition = BoolOp("or", tuple(outcomes))
-    return Expansion(tuple(Edge(s, k) for s, k in edges.items()), condition)
+    return Links(tuple(Edge(s, k) for s, k in edges.items()), outcomes=condition)

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from playbook.compiler.ir import Node
-from playbook.compiler.source import Source
+from playbook.compiler.source import Findings
+from playbook.compiler.unit import Unit
 
 
-def topological_order(source: Source, nodes: list[Node]) -> tuple[str, ...]:
+def order_nodes(unit: Unit) -> Unit:
+    """The order a one-at-a-time run follows; a cycle is an error naming its path."""
+    found = Findings(unit.source)
+    order = topological_order(found, unit.nodes)
+    return unit.adding(found, order=order)
+
+
+def topological_order(found: Findings, nodes: tuple[Node, ...]) -> tuple[str, ...]:
     """Every node after what it waits for, as Playbook 1.3 orders a run: nodes in declaration
     order, each preceded by its not yet ordered upstream nodes, depth first, in the order its
     `depends_on` lists them.
@@ -19,12 +27,12 @@ def topological_order(source: Source, nodes: list[Node]) -> tuple[str, ...]:
     index = {node.id: position for position, node in enumerate(nodes)}
     stuck = _stuck(nodes, index)
     if stuck:
-        _report_cycle(source, nodes, index, stuck)
+        _report_cycle(found, nodes, index, stuck)
         return ()
     return tuple(nodes[position].id for position in _depth_first(nodes, index))
 
 
-def _stuck(nodes: list[Node], index: dict[str, int]) -> set[int]:
+def _stuck(nodes: tuple[Node, ...], index: dict[str, int]) -> set[int]:
     """The nodes on or behind a cycle: those that Kahn's algorithm never frees."""
     waiting = [0] * len(nodes)
     downstream: list[list[int]] = [[] for _ in nodes]
@@ -42,7 +50,7 @@ def _stuck(nodes: list[Node], index: dict[str, int]) -> set[int]:
     return {position for position, count in enumerate(waiting) if count > 0}
 
 
-def _depth_first(nodes: list[Node], index: dict[str, int]) -> list[int]:
+def _depth_first(nodes: tuple[Node, ...], index: dict[str, int]) -> list[int]:
     """Post-order of a depth-first walk of an acyclic graph along upstream edges."""
     seen = [False] * len(nodes)
     order: list[int] = []
@@ -68,7 +76,7 @@ def _depth_first(nodes: list[Node], index: dict[str, int]) -> list[int]:
 
 
 def _report_cycle(
-    source: Source, nodes: list[Node], index: dict[str, int], stuck: set[int]
+    found: Findings, nodes: tuple[Node, ...], index: dict[str, int], stuck: set[int]
 ) -> None:
     """Walk upstream from a stuck node until a node repeats: that loop is a cycle."""
     start = min(stuck)
@@ -100,4 +108,4 @@ def _report_cycle(
     upstream = nodes[loop[(loop.index(first) + 1) % len(loop)]].id
     kind = next(e.kind for e in nodes[first].edges if e.source == upstream)
     key = "when" if kind == "condition" else "depends_on"
-    source.report(f"dependency cycle: {text}", path=(nodes[first].id,), key=key, hint=hint)
+    found.report(f"dependency cycle: {text}", path=(nodes[first].id,), key=key, hint=hint)

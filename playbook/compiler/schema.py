@@ -1,7 +1,8 @@
-"""Field-by-field validation of the runbook's tables into IR metadata, variables and nodes.
+"""Field-by-field validation of the runbook's tables into IR metadata, variables and node drafts.
 
-Every problem is collected (not raised) so `playbook validate` can list all of them.
-Dependencies and conditions are left for later passes; nodes leave here without edges.
+Three passes, each collecting every problem (not raising) so `playbook validate` can list all of
+them. Nodes leave here as drafts: their `depends_on` entries checked and kept for the dependency
+pass, their edges and trigger left for later passes.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from playbook.compiler.ir import (
     DEFAULT_PROMPT_AFTER,
     NODE_CLASSES,
     NODE_TYPES,
-    Node,
     Runbook,
     VariableDef,
 )
-from playbook.compiler.source import BARE_KEY, Source
+from playbook.compiler.source import BARE_KEY, Findings
+from playbook.compiler.unit import NodeDraft, Unit
 from playbook.conversion import TYPE_NAMES, ConversionError, canonical_type, convert, type_of
 from playbook.diagnostics import did_you_mean
 from playbook.templating import is_template
@@ -61,7 +62,8 @@ TYPE_FIELDS = {
 }
 
 
-def _describe(value: Any) -> str:
+def _value_phrase(value: Any) -> str:
+    """A TOML value as a message names it: 'an integer (3)', 'a table'."""
     names = {"string": "a string", "int": "an integer", "float": "a number", "bool": "a boolean"}
     names |= {"list": "an array", "dict": "a table"}
     return (
@@ -76,13 +78,13 @@ class _Fields:
 
     def __init__(
         self,
-        source: Source,
+        found: Findings,
         path: tuple[str, ...],
         table: dict[str, Any],
         where: str,
         anchor: str | None = None,
     ) -> None:
-        self.source = source
+        self.found = found
         self.path = path
         self.table = table
         self.where = where
@@ -90,7 +92,7 @@ class _Fields:
         self.anchor = anchor
 
     def error(self, key: str, message: str, hint: str | None = None) -> None:
-        self.source.report(
+        self.found.report(
             f"{self.where} {message}", path=self.path, key=self.anchor or key, hint=hint
         )
 
@@ -116,11 +118,11 @@ class _Fields:
                 self.error(key, message, hint)
                 continue
             # The caret goes under the misspelled key itself, not its value.
-            line, column = self.source.key_position(self.path, key)
+            line, column = self.found.source.key_position(self.path, key)
             if line is not None and column is not None:
-                text = self.source.lines[line - 1]
+                text = self.found.source.lines[line - 1]
                 column = len(text) - len(text.lstrip()) + 1
-            self.source.report(f"{self.where} {message}", line=line, column=column, hint=hint)
+            self.found.report(f"{self.where} {message}", line=line, column=column, hint=hint)
 
     def get(
         self, key: str, accept: Callable[[Any], bool], expected: str, default: Any = None
@@ -129,7 +131,7 @@ class _Fields:
             return default
         value = self.table[key]
         if not accept(value):
-            self.error(key, f"field {key!r} must be {expected}, got {_describe(value)}")
+            self.error(key, f"field {key!r} must be {expected}, got {_value_phrase(value)}")
             return default
         return value
 
@@ -158,23 +160,29 @@ class _Fields:
         return self.get(key, lambda v: isinstance(v, dict), 'a table, e.g. { key = "value" }', {})
 
 
-def check_runbook(source: Source) -> Runbook:
-    raw = source.data.get("runbook")
+def check_runbook(unit: Unit) -> Unit:
+    """The `[runbook]` table's metadata."""
+    found = Findings(unit.source)
+    return unit.adding(found, runbook=_runbook(found))
+
+
+def _runbook(found: Findings) -> Runbook:
+    raw = found.source.data.get("runbook")
     if not isinstance(raw, dict):
         if raw is None:
-            source.report(
+            found.report(
                 "missing [runbook] table",
                 line=1,
                 hint='add a [runbook] table with at least title = "…"',
             )
         else:
-            source.report("`runbook` must be a table", key="runbook")
+            found.report("`runbook` must be a table", key="runbook")
         return Runbook(title="")
-    fields = _Fields(source, ("runbook",), raw, "[runbook]")
+    fields = _Fields(found, ("runbook",), raw, "[runbook]")
     fields.unknown(RUNBOOK_FIELDS, "[runbook]")
     title = fields.text("title", None)
     if title is None and "title" not in raw:
-        source.report(
+        found.report(
             "[runbook] has no title", path=("runbook",), hint='add title = "What this runbook does"'
         )
     created_at = raw.get("created_at")
@@ -189,12 +197,12 @@ def check_runbook(source: Source) -> Runbook:
     if isinstance(version, int | float) and not isinstance(version, bool):
         version = str(version)
     elif version is not None and not isinstance(version, str):
-        fields.error("version", f"field 'version' must be a string, got {_describe(version)}")
+        fields.error("version", f"field 'version' must be a string, got {_value_phrase(version)}")
         version = None
     plugin_config = fields.table_of("plugin_config")
     for plugin, config in plugin_config.items():
         if not isinstance(config, dict):
-            source.report(
+            found.report(
                 f"[runbook.plugin_config.{plugin}] must be a table of settings",
                 path=("runbook", "plugin_config"),
                 key=plugin,
@@ -209,24 +217,26 @@ def check_runbook(source: Source) -> Runbook:
     )
 
 
-def check_variables(source: Source) -> tuple[VariableDef, ...]:
-    raw = source.data.get("variables", {})
+def check_variable_definitions(unit: Unit) -> Unit:
+    """The `[variables]` table's definitions (the values come at run time)."""
+    found = Findings(unit.source)
+    raw = unit.source.data.get("variables", {})
     if not isinstance(raw, dict):
-        source.report("`variables` must be a table", key="variables")
-        return ()
-    found = []
+        found.report("`variables` must be a table", key="variables")
+        return unit.adding(found)
+    variables = []
     for name, definition in raw.items():
         if not isinstance(definition, dict):
             # A bare value is shorthand for its default: `APP = "myapp"`.
             definition = {"default": definition}
-        variable = _check_variable(source, name, definition)
+        variable = _check_variable(found, name, definition)
         if variable is not None:
-            found.append(variable)
-    return tuple(found)
+            variables.append(variable)
+    return unit.adding(found, variables=tuple(variables))
 
 
-def _check_variable(source: Source, name: str, raw: dict[str, Any]) -> VariableDef | None:
-    fields = _Fields(source, ("variables",), raw, f"variable {name!r}:", anchor=name)
+def _check_variable(found: Findings, name: str, raw: dict[str, Any]) -> VariableDef | None:
+    fields = _Fields(found, ("variables",), raw, f"variable {name!r}:", anchor=name)
     if not VARIABLE_NAME.match(name):
         fields.error(
             name, "is not a valid name", "use letters, digits and underscores, e.g. APP_NAME"
@@ -274,7 +284,7 @@ def _check_variable(source: Source, name: str, raw: dict[str, Any]) -> VariableD
         pattern=pattern,
         description=fields.text("description") or "",
         secret=fields.flag("secret"),
-        line=source.key_position(("variables",), name)[0],
+        line=found.source.key_position(("variables",), name)[0],
     )
     if choices is not None:
         for choice in choices:
@@ -293,13 +303,16 @@ def _value_problem(what: str, value: Any, problem: str) -> str:
     return f"{what}: {problem}" if problem.startswith("expected") else f"{what} {value!r} {problem}"
 
 
-def check_nodes(source: Source) -> list[Node]:
-    nodes = []
-    for node_id, raw in source.data.items():
+def check_nodes(unit: Unit) -> Unit:
+    """A draft of every node table: its own fields checked, its `depends_on` entries kept."""
+    found = Findings(unit.source)
+    drafts = []
+    tables = []
+    for node_id, raw in unit.source.data.items():
         if node_id in RESERVED_TABLES:
             continue
         if not isinstance(raw, dict):
-            source.report(
+            found.report(
                 f"top-level key {node_id!r} is not a node table",
                 key=node_id,
                 hint=(
@@ -309,16 +322,17 @@ def check_nodes(source: Source) -> list[Node]:
                 ),
             )
             continue
-        node = _check_node(source, node_id, raw)
-        if node is not None:
-            nodes.append(node)
-    if not nodes and not source.has_errors():
-        source.report(
+        tables.append(node_id)
+        draft = _check_node(found, node_id, raw)
+        if draft is not None:
+            drafts.append(draft)
+    if not drafts and not unit.has_errors() and not found.items:
+        found.report(
             "the runbook has no nodes",
             line=1,
             hint='add a table such as [step1] with type = "Command"',
         )
-    return nodes
+    return unit.adding(found, drafts=tuple(drafts), tables=frozenset(tables))
 
 
 def node_id_problem(node_id: str) -> tuple[str, str] | None:
@@ -403,7 +417,7 @@ def _check_compatible_fields(fields: _Fields, node_type: str) -> None:
             f"remove id, or rename the table to [{_table_key(str(fields.table['id']))}]",
         )
     if node_type == "Manual" and "timeout" in fields.table:
-        fields.source.report(
+        fields.found.report(
             f"node {node_id!r}: 'timeout' has no effect on a Manual node",
             path=fields.path,
             key="timeout",
@@ -413,36 +427,36 @@ def _check_compatible_fields(fields: _Fields, node_type: str) -> None:
         )
 
 
-def _report_missing_type(source: Source, node_id: str, raw: dict[str, Any]) -> None:
+def _report_missing_type(found: Findings, node_id: str, raw: dict[str, Any]) -> None:
     """A table without `type`, which a dotted header such as [1.1] makes by accident."""
     nested = [key for key, value in raw.items() if isinstance(value, dict)]
-    headed = [key for key in nested if source.table_line(node_id, key) is not None]
+    headed = [key for key in nested if found.source.table_line(node_id, key) is not None]
     if headed:
         inner = headed[0]
         dotted = f"{node_id}.{inner}"
-        source.report(
+        found.report(
             f"[{dotted}] is table {inner!r} inside table {node_id!r}, not a node",
-            line=source.table_line(node_id, inner),
+            line=found.source.table_line(node_id, inner),
             hint=f'quote a node id that contains a dot: ["{dotted}"]',
         )
         return
-    source.report(
+    found.report(
         f"node {node_id!r} has no type",
         path=(node_id,),
         hint=f"add type = one of {', '.join(repr(t) for t in NODE_TYPES)}",
     )
 
 
-def _check_node(source: Source, node_id: str, raw: dict[str, Any]) -> Node | None:
+def _check_node(found: Findings, node_id: str, raw: dict[str, Any]) -> NodeDraft | None:
     path = (node_id,)
-    fields = _Fields(source, path, raw, f"node {node_id!r}:")
+    fields = _Fields(found, path, raw, f"node {node_id!r}:")
     problem = node_id_problem(node_id)
     if problem is not None:
         reason, hint = problem
-        source.report(f"node id {node_id!r} {reason}", path=path, hint=hint)
+        found.report(f"node id {node_id!r} {reason}", path=path, hint=hint)
     node_type = raw.get("type")
     if node_type is None:
-        _report_missing_type(source, node_id, raw)
+        _report_missing_type(found, node_id, raw)
         return None
     if node_type not in NODE_TYPES:
         hint = did_you_mean(str(node_type), NODE_TYPES) or f"types are: {', '.join(NODE_TYPES)}"
@@ -455,20 +469,7 @@ def _check_node(source: Source, node_id: str, raw: dict[str, Any]) -> Node | Non
         _older_fields(raw),
         _COMPATIBLE_FIELDS[node_type],
     )
-    depends_on = raw.get("depends_on")
-    if isinstance(depends_on, list):
-        for entry in depends_on:
-            if not isinstance(entry, str):
-                fields.error(
-                    "depends_on",
-                    f"field 'depends_on' lists {_describe(entry)}; entries are node ids in quotes",
-                    'e.g. depends_on = ["build", "tests:success"]',
-                )
-                break
-    else:
-        fields.get(
-            "depends_on", lambda v: isinstance(v, str), 'a node id, "^", "*", or an array of them'
-        )
+    depends_on = _dependency_entries(fields)
     critical = fields.flag_or_template("critical")
     skip = fields.flag_or_template("skip")
     if critical is True and skip is True:
@@ -490,27 +491,58 @@ def _check_node(source: Source, node_id: str, raw: dict[str, Any]) -> Node | Non
     if problem is not None:
         # Its fields are checked, but a refused id names no node (nor a default name).
         return None
-    return NODE_CLASSES[node_type](
-        id=node_id,
-        line=source.table_line(node_id),
-        name=fields.text("name", node_id) or node_id,
-        description=fields.text("description") or "",
-        critical=critical,
-        skip=skip,
-        prompt_before=fields.text("prompt_before") or "",
-        prompt_after=prompt_after,
-        when=_condition(fields),
+    own = {
+        "id": node_id,
+        "line": found.source.table_line(node_id),
+        "name": fields.text("name", node_id) or node_id,
+        "description": fields.text("description") or "",
+        "critical": critical,
+        "skip": skip,
+        "prompt_before": fields.text("prompt_before") or "",
+        "prompt_after": prompt_after,
+        "when": _condition(fields),
         # A Manual node's work is the operator's answer: asking again is always safe.
-        idempotent=fields.flag("idempotent", node_type == "Manual"),
-        **extra,
+        "idempotent": fields.flag("idempotent", node_type == "Manual"),
+    }
+    return NodeDraft(NODE_CLASSES[node_type], own | extra, depends_on)
+
+
+def _dependency_entries(fields: _Fields) -> tuple[str, ...] | None:
+    """The `depends_on` entries (None when absent); a malformed value reports and gives none."""
+    if "depends_on" not in fields.table:
+        return None
+    depends_on = fields.table["depends_on"]
+    if depends_on == "":
+        # Playbook 1.3 reads an empty string as no dependency; say so rather than guess.
+        fields.found.report(
+            f'node {fields.path[0]!r}: depends_on = "" means no dependencies',
+            path=fields.path,
+            key="depends_on",
+            hint="write depends_on = [] to say so",
+            severity="warning",
+        )
+        return ()
+    if isinstance(depends_on, list):
+        for entry in depends_on:
+            if not isinstance(entry, str):
+                fields.error(
+                    "depends_on",
+                    f"field 'depends_on' lists {_value_phrase(entry)}; entries are node ids in quotes",
+                    'e.g. depends_on = ["build", "tests:success"]',
+                )
+                return ()
+        return tuple(depends_on)
+    entry = fields.get(
+        "depends_on", lambda v: isinstance(v, str), 'a node id, "^", "*", or an array of them'
     )
+    return (entry,) if entry is not None else ()
 
 
 def _condition(fields: _Fields) -> str | None:
     when = fields.text("when", None)
     if when == "":
         # Playbook 1.3 runs a node whose `when` is empty; so does this one, and says so.
-        fields.source.report(
+        fields.found.report(
             f'node {fields.path[0]!r}: when = "" is no condition: the node always runs',
             path=fields.path,
             key="when",
@@ -525,7 +557,7 @@ def _required_text(fields: _Fields, key: str, example: str, report_missing: bool
     value = fields.text(key, None)
     if key not in fields.table and report_missing:
         node_id = fields.path[0]
-        fields.source.report(
+        fields.found.report(
             f"node {node_id!r}: missing required field {key!r}",
             path=fields.path,
             hint=f"add {key} = {example}",

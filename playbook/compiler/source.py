@@ -1,11 +1,15 @@
-"""Loading a runbook's TOML and remembering where each table and key was written.
+"""Loading a runbook's TOML and finding where each table and key was written.
 
-tomli gives values but no positions, so a light scan of the text maps tables and keys to
-lines; every diagnostic the compiler reports is located through it.
+tomli gives values but no positions. A `Source` finds them in the text only when asked: the
+table headers (every node's line is in the IR) with one pass of a regular expression over the
+whole text, and the keys of one table by scanning that table's lines, which only a diagnostic
+or a variable's line needs. A compilation without problems never scans a node table's keys.
 """
 
 from __future__ import annotations
 
+import bisect
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -20,14 +24,19 @@ from playbook.diagnostics import Diagnostic, PlaybookError, Severity, did_you_me
 _TABLE_HEADER = re.compile(
     r"""^\s*\[(?!\[)\s*(?P<name>(?:"(?:\\.|[^"\\])*"|'[^']*'|[^\]"'])+?)\s*\]\s*(#.*)?$"""
 )
+#: The same header, found anywhere in a text (its line is that of its name).
+_HEADERS = re.compile(_TABLE_HEADER.pattern, re.MULTILINE)
+_MULTILINE_STRING = re.compile(r'"""[\s\S]*?(?<!\\)"""|\'\'\'[\s\S]*?\'\'\'')
 _BARE_PATH = re.compile(r"[A-Za-z0-9_\-. \t]+")
 #: A key TOML reads without quotes.
 BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _KEY = re.compile(rf"""^\s*(?P<key>{BARE_KEY.pattern}|"[^"]*"|'[^']*')\s*=\s*""")
 _STRING_BODY = re.compile(r'"""|\'\'\'|"(?:\\.|[^"\\])*"|\'[^\']*\'')
 
+TablePath = tuple[str, ...]
 
-def _table_path(name: str) -> tuple[str, ...]:
+
+def _table_path(name: str) -> TablePath:
     """The keys of a table header, as TOML reads them (`a."b.c"` is ("a", "b.c"))."""
     if _BARE_PATH.fullmatch(name):
         return tuple(part.strip() for part in name.split("."))
@@ -45,32 +54,59 @@ def _table_path(name: str) -> tuple[str, ...]:
 
 @dataclass
 class SourceMap:
-    """Line and column of every table header and top-level key of each table."""
+    """Table headers of a text, found at once, and each table's keys, found on first use."""
 
-    tables: dict[tuple[str, ...], int] = field(default_factory=dict)
-    keys: dict[tuple[tuple[str, ...], str], tuple[int, int]] = field(default_factory=dict)
+    lines: list[str]
+    #: The first line of each table header.
+    tables: dict[TablePath, int]
+    _keys: dict[TablePath, dict[str, tuple[int, int]]] = field(default_factory=dict)
 
     @classmethod
-    def scan(cls, lines: list[str]) -> SourceMap:
-        found = cls()
-        table: tuple[str, ...] = ()
+    def of(cls, text: str, lines: list[str]) -> SourceMap:
+        strings = [(m.start(), m.end()) for m in _MULTILINE_STRING.finditer(text)]
+        starts = [start for start, _ in strings]
+        tables: dict[TablePath, int] = {}
+        line, counted = 1, 0
+        for header in _HEADERS.finditer(text):
+            at = header.start("name")
+            if "\n" in header.group("name"):
+                continue
+            inside = bisect.bisect_right(starts, at) - 1
+            if inside >= 0 and at < strings[inside][1]:
+                continue  # a line of a multi-line string that looks like a header
+            line += text.count("\n", counted, at)
+            counted = at
+            tables.setdefault(_table_path(header.group("name")), line)
+        return cls(lines, tables)
+
+    def keys(self, table: TablePath) -> dict[str, tuple[int, int]]:
+        """Line and column of every key written at the top level of `table`."""
+        if table not in self._keys:
+            self._keys[table] = self._scan(table)
+        return self._keys[table]
+
+    def _scan(self, table: TablePath) -> dict[str, tuple[int, int]]:
+        if table == ():
+            first = 1
+        elif table in self.tables:
+            first = self.tables[table] + 1
+        else:
+            return {}
+        later = [line for line in self.tables.values() if line >= first]
+        last = min(later, default=len(self.lines) + 1) - 1
+        found: dict[str, tuple[int, int]] = {}
         in_multiline: str | None = None
         depth = 0
-        for number, line in enumerate(lines, start=1):
+        for number in range(first, last + 1):
+            line = self.lines[number - 1]
             if in_multiline is not None:
                 if in_multiline in line:
                     in_multiline = None
                 continue
             if depth == 0:
-                header = _TABLE_HEADER.match(line)
-                if header:
-                    table = _table_path(header.group("name"))
-                    found.tables.setdefault(table, number)
-                    continue
                 key = _KEY.match(line)
                 if key:
-                    name = key.group("key").strip("\"'")
-                    found.keys.setdefault((table, name), (number, key.end() + 1))
+                    found.setdefault(key.group("key").strip("\"'"), (number, key.end() + 1))
             for quote in ('"""', "'''"):
                 # An odd number of triple quotes on a line opens a multi-line string.
                 if line.count(quote) % 2 == 1:
@@ -81,16 +117,21 @@ class SourceMap:
         return found
 
 
-@dataclass
+@dataclass(frozen=True)
 class Source:
-    """A runbook's text, its parsed data, and the diagnostics collected while compiling it."""
+    """A runbook's text and parsed data; positions in it are found when first needed."""
 
     name: str
     text: str
     data: dict[str, Any]
-    lines: list[str]
-    positions: SourceMap
-    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        return text_lines(self.text)
+
+    @functools.cached_property
+    def positions(self) -> SourceMap:
+        return SourceMap.of(self.text, self.lines)
 
     @property
     def sha256(self) -> str:
@@ -99,42 +140,66 @@ class Source:
     def table_line(self, *path: str) -> int | None:
         return self.positions.tables.get(path)
 
-    def key_position(self, path: tuple[str, ...], key: str) -> tuple[int | None, int | None]:
-        position = self.positions.keys.get((path, key))
+    def key_position(self, path: TablePath, key: str) -> tuple[int | None, int | None]:
+        position = self.positions.keys(path).get(key)
         if position is None:
             return self.table_line(*path), None
         return position
+
+    def diagnostic(
+        self,
+        message: str,
+        *,
+        path: TablePath = (),
+        key: str | None = None,
+        hint: str | None = None,
+        severity: Severity = "error",
+        line: int | None = None,
+        column: int | None = None,
+    ) -> Diagnostic:
+        """A diagnostic located at a table, a key, or an explicit position."""
+        if line is None:
+            if key is not None:
+                line, column = self.key_position(path, key)
+            else:
+                line = self.table_line(*path)
+        return Diagnostic(message, self.name, line, column, hint=hint, severity=severity)
+
+    def error(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> PlaybookError:
+        """One error holding `diagnostics` in the order they appear in the file."""
+        ordered = sorted(diagnostics, key=lambda d: (d.line or 0, d.column or 0))
+        return PlaybookError(ordered, self.lines)
+
+
+@dataclass
+class Findings:
+    """The diagnostics one check finds in a source, collected so every problem is reported."""
+
+    source: Source
+    items: list[Diagnostic] = field(default_factory=list)
 
     def report(
         self,
         message: str,
         *,
-        path: tuple[str, ...] = (),
+        path: TablePath = (),
         key: str | None = None,
         hint: str | None = None,
         severity: Severity = "error",
         line: int | None = None,
         column: int | None = None,
     ) -> None:
-        """Record a diagnostic located at a table, a key, or an explicit position."""
-        if line is None:
-            if key is not None:
-                line, column = self.key_position(path, key)
-            else:
-                line = self.table_line(*path)
-        self.diagnostics.append(
-            Diagnostic(message, self.name, line, column, hint=hint, severity=severity)
+        self.items.append(
+            self.source.diagnostic(
+                message,
+                path=path,
+                key=key,
+                hint=hint,
+                severity=severity,
+                line=line,
+                column=column,
+            )
         )
-
-    def has_errors(self) -> bool:
-        return any(d.severity == "error" for d in self.diagnostics)
-
-    def in_order(self) -> list[Diagnostic]:
-        """The diagnostics in file order, whichever pass found them."""
-        return sorted(self.diagnostics, key=lambda d: (d.line or 0, d.column or 0))
-
-    def fail(self) -> PlaybookError:
-        return PlaybookError(self.in_order(), self.lines)
 
 
 def text_lines(text: str) -> list[str]:
@@ -151,7 +216,6 @@ def text_lines(text: str) -> list[str]:
 
 def parse_source(text: str, name: str) -> Source:
     """Parse TOML 1.1 text; a syntax error is raised as a located PlaybookError."""
-    lines = text_lines(text)
     try:
         data = tomli.loads(text)
     except tomli.TOMLDecodeError as error:
@@ -168,7 +232,7 @@ def parse_source(text: str, name: str) -> Source:
                     hint="check quotes, brackets and `key = value` syntax on this line",
                 )
             ],
-            lines,
+            text_lines(text),
         ) from None
     except RecursionError:
         raise PlaybookError(
@@ -179,16 +243,16 @@ def parse_source(text: str, name: str) -> Source:
                     hint="runbook values nest a few levels at most; look for a run of [ or {",
                 )
             ],
-            lines,
+            text_lines(text),
         ) from None
-    return Source(name, text, data, lines, SourceMap.scan(lines))
+    return Source(name, text, data)
 
 
-def read_source(path: Path) -> Source:
-    """Read and parse a runbook file; unreadable files become one clear error."""
+def read_text(path: Path) -> str:
+    """A runbook file's text; unreadable files become one clear error."""
     try:
         # utf-8-sig: a byte order mark, as some Windows editors write, is not part of the text.
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         siblings = [p.name for p in path.parent.glob("*.toml")] if path.parent.is_dir() else []
         close = did_you_mean(path.name, siblings)
@@ -205,4 +269,3 @@ def read_source(path: Path) -> Source:
         ) from None
     except OSError as error:
         raise PlaybookError.single(f"cannot read {path}: {error.strerror}") from None
-    return parse_source(text, str(path))

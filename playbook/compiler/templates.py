@@ -13,22 +13,24 @@ from typing import NamedTuple
 from jinja2 import TemplateSyntaxError, meta
 from jinja2.exceptions import TemplateAssertionError
 
-from playbook.compiler.ir import Node, Runbook, VariableDef, strings_of
-from playbook.compiler.source import Source
+from playbook.compiler.ir import strings_of
+from playbook.compiler.source import Findings
+from playbook.compiler.unit import Unit
 from playbook.diagnostics import did_you_mean
 from playbook.templating import TEMPLATE_MARKERS, is_template, make_environment
 
 
-def check_templates(
-    source: Source, runbook: Runbook, nodes: list[Node], variables: tuple[VariableDef, ...]
-) -> None:
-    checker = _Checker(source, {variable.name for variable in variables})
+def check_templates(unit: Unit) -> Unit:
+    """Every templated field of the runbook and its nodes, parsed and checked for names."""
+    found = Findings(unit.source)
+    runbook = unit.runbook
+    checker = _Checker(found, {variable.name for variable in unit.variables})
     for field in ("title", "description"):
         checker.check(getattr(runbook, field), ("runbook",), field, f"[runbook] {field}")
     for plugin, config in runbook.plugin_config.items():
         for where, text in strings_of(config, plugin):
             checker.check(text, ("runbook", "plugin_config"), plugin, f"plugin_config.{where}")
-    for node in nodes:
+    for node in unit.nodes:
         for field, text in node.templates():
             checker.check(
                 text,
@@ -36,6 +38,7 @@ def check_templates(
                 field.split(".")[0].split("[")[0],
                 f"node {node.id!r} field {field!r}",
             )
+    return unit.adding(found)
 
 
 class _Problem(NamedTuple):
@@ -46,8 +49,9 @@ class _Problem(NamedTuple):
 
 
 class _Checker:
-    def __init__(self, source: Source, declared: set[str]) -> None:
-        self.source = source
+    def __init__(self, found: Findings, declared: set[str]) -> None:
+        self.found = found
+        self.source = found.source
         self.declared = declared
         self.environment = make_environment()
         self.known = declared | set(self.environment.globals)
@@ -56,14 +60,17 @@ class _Checker:
     def check(self, text: str, path: tuple[str, ...], key: str, where: str) -> None:
         if not is_template(text):
             return
+        problems = self._problems(text)
+        if not problems:
+            return
         line, column = self.source.key_position(path, key)
-        for problem in self._problems(text):
+        for problem in problems:
             at, at_column = line, None
             if line is not None and problem.line:
                 at = line + problem.line - 1
             elif line is not None and column is not None and problem.name:
                 at, at_column = self._locate(problem.name, line, column, text.count("\n") + 1)
-            self.source.report(
+            self.found.report(
                 f"{where}: {problem.message}", line=at, column=at_column, hint=problem.hint
             )
 

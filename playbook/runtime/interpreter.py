@@ -23,10 +23,10 @@ from playbook.compiler.ir import (
     RunStatus,
 )
 from playbook.diagnostics import PlaybookError
+from playbook.evaluation import ConditionError, Evaluator, node_outcomes
 from playbook.plugins import PluginRegistry
 from playbook.runtime.display import Display
 from playbook.runtime.executors import Context, execute, needs_operator, owns_terminal
-from playbook.runtime.expressions import ConditionError, Evaluator, node_outcomes
 from playbook.runtime.journal import Journal
 from playbook.runtime.machine import NodeMachine, RunMachine
 from playbook.runtime.outcome import AttemptOutcome
@@ -223,7 +223,7 @@ class Interpreter:
         if rendered.trigger is None:
             return None
         outcomes = node_outcomes(self.nodes.states, self.attempts)
-        if Evaluator(self.variables.values, outcomes).truth(rendered.trigger.expr):
+        if Evaluator(self.variables.values, outcomes).decide(rendered.trigger.expr):
             return None
         return f"condition is false: {rendered.trigger.source}"
 

@@ -173,8 +173,9 @@ def _read_layer(merge: _Merge, path: Path, *, required: bool, local: bool) -> No
         merge.layers.append(Layer(name, "invalid"))
         merge.problems.append(PlaybookError.single(f"cannot read {path}: {reason}"))
         return
-    lines = text.splitlines()
-    if local and any(table[0] == "runbook" for table in SourceMap.scan(lines).tables):
+    if local and any(
+        table[0] == "runbook" for table in SourceMap.of(text, text.splitlines()).tables
+    ):
         merge.layers.append(Layer(name, "skipped: a runbook (it has a [runbook] table)"))
         return
     try:
@@ -183,10 +184,10 @@ def _read_layer(merge: _Merge, path: Path, *, required: bool, local: bool) -> No
         merge.layers.append(Layer(name, "invalid"))
         merge.problems.append(error)
         return
-    found = check_file(source)
-    if source.diagnostics:
+    found, problems = check_file(source)
+    if problems.items:
         merge.layers.append(Layer(name, "invalid"))
-        merge.problems.append(source.fail())
+        merge.problems.append(source.error(problems.items))
         return
     merge.layers.append(Layer(name, "applied"))
     merge.apply(name, found)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from playbook.compiler.source import Source
+from playbook.compiler.source import Findings, Source
 from playbook.diagnostics import did_you_mean
 from playbook.settings.model import SECTIONS, Key, keys
 from playbook.settings.toml_text import toml_value
@@ -17,12 +17,13 @@ from playbook.settings.toml_text import toml_value
 TYPE_NAMES = {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}
 
 
-def check_file(source: Source) -> dict[str, dict[str, Any]]:
-    """The values `source` sets, by section; problems are added to `source.diagnostics`."""
+def check_file(source: Source) -> tuple[dict[str, dict[str, Any]], Findings]:
+    """The values `source` sets, by section, and the problems found in it."""
+    problems = Findings(source)
     found: dict[str, dict[str, Any]] = {}
     for section, table in source.data.items():
         if section not in SECTIONS:
-            source.report(
+            problems.report(
                 f"unknown section [{section}]",
                 path=(section,) if isinstance(table, dict) else (),
                 key=None if isinstance(table, dict) else section,
@@ -31,17 +32,18 @@ def check_file(source: Source) -> dict[str, dict[str, Any]]:
             )
             continue
         if not isinstance(table, dict):
-            source.report(
+            problems.report(
                 f"{section} must be a table: [{section}]",
                 key=section,
                 hint=f"write the keys under a [{section}] header",
             )
             continue
-        found[section] = _check_table(source, section, table)
-    return found
+        found[section] = _check_table(problems, section, table)
+    return found, problems
 
 
-def _check_table(source: Source, section: str, table: dict[str, Any]) -> dict[str, Any]:
+def _check_table(problems: Findings, section: str, table: dict[str, Any]) -> dict[str, Any]:
+    source = problems.source
     known = keys(section)
     values: dict[str, Any] = {}
     for name, value in table.items():
@@ -51,7 +53,7 @@ def _check_table(source: Source, section: str, table: dict[str, Any]) -> dict[st
             line, column = source.key_position((), section)
         key = known.get(name)
         if key is None:
-            source.report(
+            problems.report(
                 f"unknown key '{name}' in [{section}]",
                 line=line,
                 column=column,
@@ -60,7 +62,7 @@ def _check_table(source: Source, section: str, table: dict[str, Any]) -> dict[st
             continue
         checked, problem, hint = check_value(key, value)
         if problem is not None:
-            source.report(f"{section}.{name}: {problem}", line=line, column=column, hint=hint)
+            problems.report(f"{section}.{name}: {problem}", line=line, column=column, hint=hint)
             continue
         values[name] = checked
     return values

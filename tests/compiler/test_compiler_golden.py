@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from compiler_support import EXAMPLES, GOLDEN_DIR, stem
 
-from playbook.compiler import compile_file, compile_text
+from playbook.compiler import compile, load_program
 from playbook.compiler.ir import Program
 
 REGENERATE = "pytest tests/compiler --update-golden"
@@ -20,7 +20,7 @@ def test_every_example_is_covered() -> None:
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=stem)
 def test_golden_ir(example: Path, update_golden: bool) -> None:
-    actual = compile_file(example).program.dumps()
+    actual = load_program(example).program.dumps()
     golden = GOLDEN_DIR / f"{stem(example)}.ir.json"
     if update_golden:
         golden.write_bytes(actual.encode("utf-8"))
@@ -47,27 +47,27 @@ def test_no_stale_golden_files(update_golden: bool) -> None:
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=stem)
 def test_compiling_twice_gives_the_same_bytes(example: Path) -> None:
-    assert compile_file(example).program.dumps() == compile_file(example).program.dumps()
+    assert load_program(example).program.dumps() == load_program(example).program.dumps()
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=stem)
 def test_ir_does_not_depend_on_the_directory(
     example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    reference = compile_file(example).program.dumps()
+    reference = load_program(example).program.dumps()
     copy = tmp_path / "elsewhere" / "deeper" / example.name
     copy.parent.mkdir(parents=True)
     shutil.copyfile(example, copy)
-    assert compile_file(copy).program.dumps() == reference
+    assert load_program(copy).program.dumps() == reference
     monkeypatch.chdir(copy.parent)
-    assert compile_file(Path(example.name)).program.dumps() == reference
+    assert load_program(Path(example.name)).program.dumps() == reference
     monkeypatch.chdir(tmp_path)
-    assert compile_file(Path("elsewhere/deeper") / example.name).program.dumps() == reference
+    assert load_program(Path("elsewhere/deeper") / example.name).program.dumps() == reference
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=stem)
 def test_ir_round_trip(example: Path) -> None:
-    program = compile_file(example).program
+    program = load_program(example).program
     text = program.dumps()
     loaded = Program.loads(text)
     assert loaded.dumps() == text
@@ -75,8 +75,8 @@ def test_ir_round_trip(example: Path) -> None:
 
 
 def test_ir_records_the_source_hash_and_name_only() -> None:
-    program = compile_text('[runbook]\ntitle = "t"\n[a]\ntype = "Manual"\n', "some/dir/x.toml")
+    program = compile('[runbook]\ntitle = "t"\n[a]\ntype = "Manual"\n', "some/dir/x.toml")
     assert program.program.source_name == "x.toml"
     assert '"/' not in program.program.dumps()
-    other = compile_text('[runbook]\ntitle = "u"\n[a]\ntype = "Manual"\n', "x.toml")
+    other = compile('[runbook]\ntitle = "u"\n[a]\ntype = "Manual"\n', "x.toml")
     assert other.program.source_sha256 != program.program.source_sha256

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from compiler_support import INVALID_CASES, INVALID_DIR, SUFFIX, stem
 
 from playbook.cli import cli
-from playbook.compiler import compile_file
+from playbook.compiler import load_program
 from playbook.diagnostics import PlaybookError
 
 REGENERATE = "pytest tests/compiler --update-golden"
@@ -47,7 +47,7 @@ def test_diagnostics_match(
 @pytest.mark.parametrize("case", INVALID_CASES, ids=stem)
 def test_every_diagnostic_is_located(case: Path) -> None:
     try:
-        diagnostics = compile_file(case).warnings
+        diagnostics = load_program(case).warnings
     except PlaybookError as error:
         diagnostics = error.diagnostics
     assert diagnostics

@@ -11,7 +11,7 @@ from compiler_support import toml_string
 from hypothesis import given
 from hypothesis import strategies as st
 
-from playbook.compiler import compile_text
+from playbook.compiler import compile
 from playbook.compiler.ast import Literal
 from playbook.compiler.ir import Edge, Program
 from playbook.compiler.schema import node_id_problem
@@ -71,7 +71,7 @@ type = "Command"
 command_name = "true"
 depends_on = "01_backup"
 """
-    program = compile_text(text).program
+    program = compile(text).program
     assert [node.id for node in program.nodes] == [
         "01_backup",
         "2fa-check",
@@ -101,7 +101,7 @@ def test_the_lines_of_quoted_ids_are_known() -> None:
     """Diagnostics about a quoted id point at its own header, dots and brackets included."""
     text = f'{HEADER}\n["a.b [c]"]\ntype = "Command"\n\n["x"]\ntype = "Command"\n'
     with pytest.raises(PlaybookError) as raised:
-        compile_text(text, "ids.playbook.toml")
+        compile(text, "ids.playbook.toml")
     located = {(d.message, d.line) for d in raised.value.errors()}
     assert located == {
         ("node 'a.b [c]': missing required field 'command_name'", 4),
@@ -116,7 +116,7 @@ def test_any_accepted_id_compiles_and_survives_the_ir(node_id: str) -> None:
         return
     if problem is not None:
         try:
-            compile_text(_runbook(node_id), "ids.playbook.toml")
+            compile(_runbook(node_id), "ids.playbook.toml")
         except PlaybookError as error:
             refused = [d for d in error.errors() if d.message.startswith("node id ")]
             assert refused, error.render()
@@ -125,7 +125,7 @@ def test_any_accepted_id_compiles_and_survives_the_ir(node_id: str) -> None:
         else:
             raise AssertionError(f"{node_id!r} was accepted: {problem}")
         return
-    program = compile_text(_runbook(node_id)).program
+    program = compile(_runbook(node_id)).program
     assert program.order == (node_id, "after", "named")
     assert program.node(node_id).line == 3
     assert program.node("after").edges == (Edge(node_id, "success"),)
@@ -141,7 +141,7 @@ def test_unicode_line_separators_inside_strings_do_not_shift_lines() -> None:
     """TOML ends lines at newlines only; U+2028 or U+0085 inside a string is just a character."""
     text = f'{HEADER}description = "a\u2028b\u0085c"\n\n["step\u2028two"]\ntype = "Manual"\n'
     with pytest.raises(PlaybookError) as raised:
-        compile_text(text, "ids.playbook.toml")
+        compile(text, "ids.playbook.toml")
     (refused,) = raised.value.errors()
     assert refused.message == "node id 'step\\u2028two' contains a control or invisible character"
     assert refused.line == 5

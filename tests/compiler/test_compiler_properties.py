@@ -17,7 +17,7 @@ from compiler_support import toml_string
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from playbook.compiler import compile_text
+from playbook.compiler import compile
 from playbook.compiler.ast import (
     BoolOp,
     Call,
@@ -283,14 +283,14 @@ def test_random_runbooks_expand_as_designed(plan: Plan) -> None:
     event("has conditions" if any(plan.when) or ":" in repr(plan.depends_on) else "no conditions")
     if order is None:
         try:
-            compile_text(plan.toml(), "random.playbook.toml")
+            compile(plan.toml(), "random.playbook.toml")
         except PlaybookError as error:
             messages = [d.message for d in error.errors()]
             assert len(messages) == 1 and messages[0].startswith("dependency cycle: "), messages
             _assert_is_cycle(messages[0].removeprefix("dependency cycle: "), edges)
             return
         raise AssertionError("a cyclic runbook compiled")
-    program = compile_text(plan.toml(), "random.playbook.toml").program
+    program = compile(plan.toml(), "random.playbook.toml").program
     assert [node.id for node in program.nodes] == plan.ids
     for index, node in enumerate(program.nodes):
         assert [(edge.source, edge.kind) for edge in node.edges] == edges[node.id], node.id
@@ -316,7 +316,7 @@ def test_a_node_naming_later_ones_pulls_them_forward_in_the_order_it_lists_them(
         f'[{node}]\ntype = "Manual"\n' + (f"depends_on = {deps}\n" if deps else "")
         for node, deps in steps.items()
     )
-    assert compile_text(text).program.order == ("z", "y", "w", "x", "v")
+    assert compile(text).program.order == ("z", "y", "w", "x", "v")
 
 
 def _assert_topological(order: list[str], edges: dict[str, list[tuple[str, str]]]) -> None:
@@ -340,7 +340,7 @@ def _assert_is_cycle(path: str, edges: dict[str, list[tuple[str, str]]]) -> None
 
 def _compiles_or_reports(text: str) -> None:
     try:
-        result = compile_text(text, "garbage.playbook.toml")
+        result = compile(text, "garbage.playbook.toml")
     except PlaybookError as error:
         assert error.diagnostics
         error.render()

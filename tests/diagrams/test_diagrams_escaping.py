@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from playbook.compiler import compile_text
+from playbook.compiler import compile
 from playbook.compiler.ir import Program
 from playbook.diagrams import render_image, to_dot, to_mermaid
 from playbook.diagrams.visitor import NodeView, printable
@@ -53,7 +53,7 @@ MERMAID_NODE = re.compile(r'^  (n\d+)(?:\["|\("|\{\{")(.*)(?:"\]|"\)|"\}\})$')
 
 @pytest.fixture(scope="module")
 def program() -> Program:
-    return compile_text(HOSTILE, "hostile.playbook.toml").program
+    return compile(HOSTILE, "hostile.playbook.toml").program
 
 
 def test_the_labels_are_the_text_the_user_wrote(program: Program) -> None:
@@ -130,7 +130,7 @@ def test_mermaid_shows_every_label_literally(program: Program) -> None:
 
 @given(st.text())
 def test_any_name_survives_mermaid(name: str) -> None:
-    program = compile_text('[runbook]\ntitle = "t"\n[a]\ntype = "Manual"\n').program
+    program = compile('[runbook]\ntitle = "t"\n[a]\ntype = "Manual"\n').program
     node = dataclasses.replace(program.nodes[0], name=name)
     program = dataclasses.replace(program, nodes=(node,))
     assert mermaid_labels(to_mermaid(program)) == {"n0": list(NodeView.of(node).lines)}
@@ -138,7 +138,7 @@ def test_any_name_survives_mermaid(name: str) -> None:
 
 @given(st.text())
 def test_any_title_stays_on_its_line(title: str) -> None:
-    program = compile_text('[runbook]\ntitle = "t"\n[a]\ntype = "Manual"\n').program
+    program = compile('[runbook]\ntitle = "t"\n[a]\ntype = "Manual"\n').program
     retitled = dataclasses.replace(
         program, runbook=dataclasses.replace(program.runbook, title=title)
     )
@@ -173,7 +173,7 @@ when = '''{{ has_succeeded('x\\y\\') }}'''
 
 @pytest.fixture(scope="module")
 def hostile_ids() -> Program:
-    return compile_text(HOSTILE_IDS, "hostile-ids.playbook.toml").program
+    return compile(HOSTILE_IDS, "hostile-ids.playbook.toml").program
 
 
 def test_dot_draws_every_node_and_edge_of_hostile_ids(hostile_ids: Program) -> None:

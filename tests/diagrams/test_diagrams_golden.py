@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from diagrams_support import EXAMPLES, GOLDEN_DIR, REGENERATE, REPO, stem
 
-from playbook.compiler import compile_file
+from playbook.compiler import load_program
 from playbook.compiler.ir import Program
 from playbook.diagrams import to_dot, to_mermaid
 
@@ -25,7 +25,7 @@ def test_every_example_is_covered() -> None:
 @pytest.mark.parametrize("suffix", RENDERERS)
 @pytest.mark.parametrize("example", EXAMPLES, ids=stem)
 def test_golden_diagram(example: Path, suffix: str, update_golden: bool) -> None:
-    actual = RENDERERS[suffix](compile_file(example).program).encode("utf-8")
+    actual = RENDERERS[suffix](load_program(example).program).encode("utf-8")
     golden = GOLDEN_DIR / f"{stem(example)}.{suffix}"
     if update_golden:
         golden.parent.mkdir(exist_ok=True)
@@ -54,7 +54,7 @@ def test_no_stale_golden_diagrams(update_golden: bool) -> None:
 def test_the_ir_file_draws_the_same_diagram(
     example: Path, render: Callable[[Program], str]
 ) -> None:
-    program = compile_file(example).program
+    program = load_program(example).program
     assert render(Program.loads(program.dumps())) == render(program) == render(program)
 
 
@@ -62,10 +62,10 @@ def test_diagrams_do_not_depend_on_hash_seeds() -> None:
     """Set or dict iteration that followed string hashes would change between interpreters."""
     script = (
         "import sys; from pathlib import Path\n"
-        "from playbook.compiler import compile_file\n"
+        "from playbook.compiler import load_program\n"
         "from playbook.diagrams import to_dot, to_mermaid\n"
         "for name in sys.argv[1:]:\n"
-        "    program = compile_file(Path(name)).program\n"
+        "    program = load_program(Path(name)).program\n"
         "    sys.stdout.write(to_dot(program) + to_mermaid(program))\n"
     )
     outputs = {

@@ -15,7 +15,7 @@ import pytest
 from differential_support import compare, compare_seeds, scratch_folder, why_original_unavailable
 from runbook_generator import Case, generate
 
-from playbook.compiler import compile_text
+from playbook.compiler import compile
 
 UNAVAILABLE = why_original_unavailable()
 needs_original = pytest.mark.skipif(UNAVAILABLE is not None, reason=UNAVAILABLE or "")
@@ -94,7 +94,7 @@ def test_generated_runbooks_compile_and_are_reproducible() -> None:
     for seed in range(300):
         case = generate(seed)
         assert generate(seed) == case
-        compile_text(case.runbook, f"case-{seed}.playbook.toml")
+        compile(case.runbook, f"case-{seed}.playbook.toml")
 
 
 def test_the_generator_reaches_every_construct() -> None:
@@ -132,7 +132,7 @@ def test_the_generator_reaches_every_construct() -> None:
         "== False",
     ):
         assert construct in runbooks, construct
-    programs = [compile_text(case.runbook).program for case in texts]
+    programs = [compile(case.runbook).program for case in texts]
     # Some node names a later one, which then runs first.
     assert any(list(p.order) != [node.id for node in p.nodes] for p in programs)
     assert any(case.cli_vars for case in texts)

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from playbook.cli import cli
-from playbook.compiler import compile_text
+from playbook.compiler import compile
 
 ANSWERS = "s\n" * 200
 
@@ -160,7 +160,7 @@ def settle_and_start_order(database: Path, run_id: int) -> tuple[dict[str, int],
 )
 @given(text=runbooks(), environment=st.sampled_from(["dev", "prod"]))
 def test_four_at_a_time_ends_like_one_at_a_time(text: str, environment: str) -> None:
-    program = compile_text(text).program
+    program = compile(text).program
     with tempfile.TemporaryDirectory() as name:
         directory = Path(name)
         file = directory / "random.playbook.toml"

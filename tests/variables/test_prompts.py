@@ -83,10 +83,10 @@ SCRIPT = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from playbook.compiler import compile_file
+    from playbook.compiler import load_program
     from playbook.runtime.variables import VariableSources, bind_variables
 
-    program = compile_file(Path(sys.argv[1])).program
+    program = load_program(Path(sys.argv[1])).program
     bound = bind_variables(program, VariableSources(cli=("TOKEN=t",)))
     print(bound.displayable())
     """

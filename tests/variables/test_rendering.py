@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from variables_support import EXAMPLES, program_of
 
-from playbook.compiler import compile_file
+from playbook.compiler import load_program
 from playbook.diagnostics import PlaybookError
 from playbook.runtime.rendering import Renderer, render_node, render_runbook
 from playbook.runtime.variables import VariableSources, bind_variables
@@ -15,7 +15,7 @@ from playbook.runtime.variables import VariableSources, bind_variables
     ("environment", "critical"), [("dev", False), ("staging", False), ("prod", True)]
 )
 def test_the_specification_variables_example(environment, critical):
-    program = compile_file(EXAMPLES / "variables.playbook.toml").program
+    program = load_program(EXAMPLES / "variables.playbook.toml").program
     sources = VariableSources(cli=(f"ENVIRONMENT={environment}",), interactive=False)
     values = bind_variables(program, sources).values
 
@@ -32,7 +32,7 @@ def test_the_specification_variables_example(environment, critical):
 
 
 def test_the_type_conversion_example_leaves_params_as_text_for_the_plugin():
-    program = compile_file(EXAMPLES / "type-conversion.playbook.toml").program
+    program = load_program(EXAMPLES / "type-conversion.playbook.toml").program
     values = bind_variables(program, VariableSources(interactive=False)).values
     assert render_node(program.node("sleep_step"), values).function_params == {"seconds": "300"}
     assert render_node(program.node("notification"), values).function_params == {

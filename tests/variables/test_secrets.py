@@ -10,7 +10,7 @@ from variables_support import program_of
 
 from playbook.cli import cli
 from playbook.cli.app import PlaybookGroup, use_redactor
-from playbook.compiler import compile_text
+from playbook.compiler import compile
 from playbook.diagnostics import PlaybookError
 from playbook.runtime.redaction import REDACTED, Redactor
 from playbook.runtime.store import OpenMode, Store
@@ -65,7 +65,7 @@ def test_an_invalid_secret_is_reported_without_its_value():
 def test_a_secret_cannot_be_used_in_a_condition():
     text = RUNBOOK + "\nwhen = \"{{ TOKEN == 'x' }}\"\n"
     with pytest.raises(PlaybookError) as error:
-        compile_text(text, "secret.playbook.toml")
+        compile(text, "secret.playbook.toml")
     assert "secret variable 'TOKEN' cannot be used in a condition" in str(error.value)
 
 

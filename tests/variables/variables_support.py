@@ -5,14 +5,14 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from playbook.compiler import compile_text
+from playbook.compiler import compile
 from playbook.compiler.ir import Program
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def program_of(text: str) -> Program:
-    return compile_text(textwrap.dedent(text), "test.playbook.toml").program
+    return compile(textwrap.dedent(text), "test.playbook.toml").program
 
 
 class ScriptedPrompt:

@@ -1,0 +1,15 @@
+"""The IR's nodes, each built once from its draft when its edges and trigger are known."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from playbook.compiler.unit import Unit
+
+
+def build_nodes(unit: Unit) -> Unit:
+    nodes = []
+    for draft in unit.drafts:
+        links = unit.links[draft.id]
+        nodes.append(draft.cls(**draft.fields, edges=links.edges, trigger=links.trigger()))
+    return replace(unit, nodes=tuple(nodes))
