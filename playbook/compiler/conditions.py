@@ -23,9 +23,9 @@ from playbook.compiler.ir import Edge, VariableDef
 from playbook.compiler.source import Findings
 from playbook.compiler.unit import NodeDraft, Unit
 from playbook.compiler.when import WhenSyntaxError, parse_condition
-from playbook.diagnostics import Severity, did_you_mean
+from playbook.diagnostics import did_you_mean
 
-#: Reports a problem at an expression: (expression, message, hint, severity).
+#: Reports a problem at an expression: (expression, message, hint).
 Report = Callable[..., None]
 
 
@@ -43,7 +43,8 @@ def attach_conditions(unit: Unit) -> Unit:
         parsed = _parse(found, node, parsed_texts)
         if parsed is None:
             continue
-        _check(found, node, parsed, by_name, known)
+        if not _check(found, node, parsed, by_name, known):
+            continue  # reported; a condition with errors is left out of the graph
         edges = list(links[node.id].edges)
         present = {edge.source for edge in edges}
         for target, _call in node_references(parsed):
@@ -96,10 +97,11 @@ def _check(
     expr: Expr,
     variables: dict[str, VariableDef],
     known: set[str],
-) -> None:
-    def report(
-        item: Expr, message: str, hint: str | None = None, severity: Severity = "error"
-    ) -> None:
+) -> bool:
+    """Report every problem of one condition; True when it has none."""
+    before = len(found.items)
+
+    def report(item: Expr, message: str, hint: str | None = None) -> None:
         line, column = (None, None)
         if item.span is not None:
             line, column = _position(found, node, item.span.line, item.span.column)
@@ -110,7 +112,6 @@ def _check(
             line=line,
             column=column,
             hint=hint,
-            severity=severity,
         )
 
     for item in walk(expr):
@@ -131,6 +132,7 @@ def _check(
                 )
         elif isinstance(item, Call):
             _check_call(item, node, known, report)
+    return len(found.items) == before
 
 
 def _check_call(call: Call, node: NodeDraft, known: set[str], report: Report) -> None:

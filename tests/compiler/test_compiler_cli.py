@@ -14,7 +14,7 @@ from playbook.compiler.ir import IR_VERSION
 
 PIPELINE = EXAMPLES_DIR / "deployment-pipeline.playbook.toml"
 CYCLE = INVALID_DIR / "cycle.playbook.toml"
-WARNING = INVALID_DIR / "choices-warning.playbook.toml"
+WARNING = INVALID_DIR / "never-true-choices.playbook.toml"
 
 
 def run(*args: str | Path) -> Result:

@@ -1,0 +1,247 @@
+"""What may become of each node in a run, worked out before the run.
+
+The execution semantics, applied to what is known beforehand: nodes settle one at a time in the
+IR's order; a ready node with `skip = true` is skipped; otherwise its trigger decides (false:
+skipped; cannot be evaluated: failed before any attempt); a node that runs succeeds or fails; a
+critical node that fails ends the run, so nothing after it starts and no node ever sees it failed.
+
+A node's *fates* are the outcomes later nodes may see. A trigger is evaluated once for every
+combination of the fates of the nodes it names (and of the `choices` of variables not known
+yet); the sets are small. Where a combination cannot be decided (a variable without choices is
+not known yet), the evaluator's three-valued answer keeps the open part. With every outcome and
+value fixed there is exactly one combination: the walk is then the run itself, step for step.
+
+`playbook plan` shows these prospects; `validate` warns about the nodes that can never run.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from playbook.compiler.ast import Expr, Variable, node_references, walk
+from playbook.compiler.ir import NodeState
+from playbook.evaluation import ConditionError, Evaluator, Unknown, outcome_answer
+
+#: Past this many combinations a trigger is evaluated once, three-valued, instead.
+MAX_COMBINATIONS = 1024
+
+
+class Fate(Enum):
+    """How a node ends, as the nodes after it see it (state, and whether it was attempted)."""
+
+    OK = (NodeState.OK, True)
+    FAILED = (NodeState.FAILED, True)
+    #: Failed before any attempt: its condition could not be evaluated.
+    REJECTED = (NodeState.FAILED, False)
+    SKIPPED = (NodeState.SKIPPED, False)
+
+    @property
+    def state(self) -> NodeState:
+        return self.value[0]
+
+    @property
+    def attempted(self) -> bool:
+        return self.value[1]
+
+
+ALL_FATES = frozenset(Fate)
+ATTEMPT_FATES = frozenset({Fate.OK, Fate.FAILED})
+
+
+class Verdict(Enum):
+    """What a trigger may evaluate to."""
+
+    TRUE = "true"
+    FALSE = "false"
+    ERROR = "error"
+    #: Depends on a value not known before the run (a variable without choices).
+    OPEN = "open"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One node as the walk sees it."""
+
+    id: str
+    trigger: Expr | None
+    #: None when a template decides it at run time.
+    skip: bool | None
+    critical: bool | None
+
+
+@dataclass(frozen=True)
+class Prospect:
+    """What may become of one node."""
+
+    #: The outcomes later nodes may see; empty when the node never starts.
+    fates: frozenset[Fate]
+    #: What its trigger may evaluate to; empty when it is not evaluated.
+    verdicts: frozenset[Verdict] = frozenset()
+    #: The part of its trigger still open before the run (three-valued), if any.
+    open_condition: Expr | None = None
+    #: Why its trigger cannot be evaluated, when it certainly cannot.
+    error: str | None = None
+    #: The critical node whose failure ended the run before this node could start.
+    stopped_by: str | None = None
+    #: This node is critical and may fail, which ends the run.
+    may_end_run: bool = False
+
+    @property
+    def never_starts(self) -> bool:
+        return self.stopped_by is not None
+
+    @property
+    def never_runs(self) -> bool:
+        """It is never attempted: skipped, failed closed, or never started, in every run."""
+        return not self.fates & ATTEMPT_FATES
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """What is known before the run."""
+
+    #: Values of variables; `Unknown` for those not known yet. A variable absent here has no
+    #: value at run time (its condition fails).
+    variables: Mapping[str, Any]
+    #: Values an unknown variable may take (its `choices`).
+    domains: Mapping[str, tuple[Any, ...]]
+    #: Outcomes fixed in advance, for the nodes that run ("what if deploy fails?").
+    assumed: Mapping[str, Fate]
+
+
+def foresee(steps: Sequence[Step], knowledge: Knowledge) -> dict[str, Prospect]:
+    """The prospects of every node, walking `steps` in the order a run settles them."""
+    prospects: dict[str, Prospect] = {}
+    stopped_by: str | None = None
+    for step in steps:
+        if stopped_by is not None:
+            prospects[step.id] = Prospect(frozenset(), stopped_by=stopped_by)
+            continue
+        prospect = _prospect(step, prospects, knowledge)
+        prospects[step.id] = prospect
+        if prospect.may_end_run and not prospect.fates:
+            stopped_by = step.id
+    return prospects
+
+
+def possible_fates(verdicts: Iterable[Verdict], assumed: Fate | None) -> set[Fate]:
+    """The fates of a node whose trigger may give `verdicts` (before criticality is applied)."""
+    fates: set[Fate] = set()
+    for verdict in verdicts:
+        if verdict in (Verdict.TRUE, Verdict.OPEN):
+            fates |= ATTEMPT_FATES
+        if verdict in (Verdict.FALSE, Verdict.OPEN):
+            fates.add(Fate.SKIPPED)
+        if verdict is Verdict.ERROR:
+            fates.add(Fate.REJECTED)
+    if assumed in ATTEMPT_FATES and fates & ATTEMPT_FATES:
+        # An assumed outcome applies when the node runs; it does not make the node run.
+        fates = (fates - ATTEMPT_FATES) | {assumed}
+    elif assumed is Fate.SKIPPED and Fate.SKIPPED in fates:
+        fates = {Fate.SKIPPED}
+    return fates
+
+
+def _prospect(step: Step, prospects: Mapping[str, Prospect], knowledge: Knowledge) -> Prospect:
+    if step.skip is True:
+        return Prospect(frozenset({Fate.SKIPPED}))
+    verdicts: frozenset[Verdict] = frozenset({Verdict.TRUE})
+    open_condition = None
+    error = None
+    if step.trigger is not None:
+        verdicts, open_condition, error = judge(step.trigger, prospects, knowledge)
+    fates = possible_fates(verdicts, knowledge.assumed.get(step.id))
+    if step.skip is None:
+        fates.add(Fate.SKIPPED)
+    may_end_run = False
+    if step.critical is True:
+        # A critical node that fails ends the run: no later node sees it failed.
+        may_end_run = bool(fates & {Fate.FAILED, Fate.REJECTED})
+        fates -= {Fate.FAILED, Fate.REJECTED}
+    return Prospect(frozenset(fates), verdicts, open_condition, error, may_end_run=may_end_run)
+
+
+def judge(
+    trigger: Expr,
+    prospects: Mapping[str, Prospect],
+    knowledge: Knowledge,
+    fates: Mapping[str, frozenset[Fate]] | None = None,
+) -> tuple[frozenset[Verdict], Expr | None, str | None]:
+    """What `trigger` may evaluate to over every possible combination, the part of it still
+    open before the run, and the error when it certainly cannot be evaluated.
+
+    `fates` overrides the fates of named nodes (the branch checks ask "what if x could do
+    anything?").
+    """
+    known = {**{node_id: p.fates for node_id, p in prospects.items()}, **(fates or {})}
+    # A name that is no node of the walk (reported by the compiler) stays unknown.
+    named = {
+        target: known[target] for target, _call in node_references(trigger) if target in known
+    }
+    choices = {
+        name: knowledge.domains[name]
+        for name in _variables(trigger)
+        if isinstance(knowledge.variables.get(name), Unknown) and name in knowledge.domains
+    }
+    # Three-valued, once: a node with several possible fates answers with Unknown where they
+    # disagree, and so does a variable not known yet.
+    verdict, open_condition, error = _evaluate(trigger, named, {}, knowledge.variables)
+    if verdict is not Verdict.OPEN:
+        return frozenset({verdict}), None, error
+    sizes = [len(values) for values in (*named.values(), *choices.values())]
+    if _product(sizes) > MAX_COMBINATIONS:
+        return frozenset({Verdict.OPEN}), open_condition, None
+    verdicts = set()
+    node_ids, variable_names = list(named), list(choices)
+    for combination in itertools.product(
+        *(sorted(named[n], key=_fate_order) for n in node_ids),
+        *(choices[name] for name in variable_names),
+    ):
+        chosen = dict(zip(node_ids, ({fate} for fate in combination), strict=False))
+        values = dict(zip(variable_names, combination[len(node_ids) :], strict=True))
+        verdicts.add(_evaluate(trigger, chosen, values, knowledge.variables)[0])
+    return frozenset(verdicts), open_condition, None
+
+
+def _evaluate(
+    trigger: Expr,
+    named: Mapping[str, Iterable[Fate]],
+    chosen_values: Mapping[str, Any],
+    variables: Mapping[str, Any],
+) -> tuple[Verdict, Expr | None, str | None]:
+    fates = {node_id: list(values) for node_id, values in named.items()}
+
+    def outcome(function: str, node_id: str) -> bool | Unknown:
+        answers = {outcome_answer(function, f.state, f.attempted) for f in fates.get(node_id, ())}
+        if len(answers) == 1:
+            return answers.pop()
+        # Several fates that disagree: the evaluator keeps the call itself as the open part.
+        return Unknown(trigger)
+
+    evaluator = Evaluator({**variables, **chosen_values}, outcome)
+    try:
+        result = evaluator.truth(trigger)
+    except ConditionError as error:
+        return Verdict.ERROR, None, str(error)
+    if isinstance(result, Unknown):
+        return Verdict.OPEN, result.expr, None
+    return (Verdict.TRUE if result else Verdict.FALSE), None, None
+
+
+def _variables(expr: Expr) -> list[str]:
+    return list(dict.fromkeys(item.name for item in walk(expr) if isinstance(item, Variable)))
+
+
+def _product(sizes: Iterable[int]) -> int:
+    total = 1
+    for size in sizes:
+        total *= size
+    return total
+
+
+def _fate_order(fate: Fate) -> int:
+    return list(Fate).index(fate)
