@@ -179,9 +179,7 @@ def judge(
     """
     known = {**{node_id: p.fates for node_id, p in prospects.items()}, **(fates or {})}
     # A name that is no node of the walk (reported by the compiler) stays unknown.
-    named = {
-        target: known[target] for target, _call in node_references(trigger) if target in known
-    }
+    named = {target: known[target] for target, _call in node_references(trigger) if target in known}
     choices = {
         name: knowledge.domains[name]
         for name in _variables(trigger)
