@@ -60,14 +60,24 @@ _OPTIONS = (
 
 def variable_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add the variable options; the command receives them as one `variable_sources` argument."""
+    return _with_options(command, _OPTIONS)
 
+
+def given_variable_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The variable options of a command that never prompts (no --no-interactive-vars)."""
+    return _with_options(command, _OPTIONS[:-1])
+
+
+def _with_options(
+    command: Callable[..., Any], options: tuple[Callable[..., Any], ...]
+) -> Callable[..., Any]:
     @functools.wraps(command)
     def wrapper(
         *args: Any,
         var: tuple[str, ...],
         vars_file: tuple[Path, ...],
         vars_env: str | None,
-        no_interactive_vars: bool,
+        no_interactive_vars: bool = True,
         **kwargs: Any,
     ) -> Any:
         sources = VariableSources(
@@ -75,7 +85,7 @@ def variable_options(command: Callable[..., Any]) -> Callable[..., Any]:
         )
         return command(*args, variable_sources=sources, **kwargs)
 
-    for option in reversed(_OPTIONS):
+    for option in reversed(options):
         wrapper = option(wrapper)
     return wrapper
 

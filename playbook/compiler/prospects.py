@@ -89,6 +89,8 @@ class Prospect:
     stopped_by: str | None = None
     #: This node is critical and may fail, which ends the run.
     may_end_run: bool = False
+    #: It may be attempted (run), whatever the attempt's outcome.
+    may_attempt: bool = False
 
     @property
     def never_starts(self) -> bool:
@@ -97,7 +99,7 @@ class Prospect:
     @property
     def never_runs(self) -> bool:
         """It is never attempted: skipped, failed closed, or never started, in every run."""
-        return not self.fates & ATTEMPT_FATES
+        return not self.may_attempt
 
 
 @dataclass(frozen=True)
@@ -157,12 +159,20 @@ def _prospect(step: Step, prospects: Mapping[str, Prospect], knowledge: Knowledg
     fates = possible_fates(verdicts, knowledge.assumed.get(step.id))
     if step.skip is None:
         fates.add(Fate.SKIPPED)
+    may_attempt = bool(fates & ATTEMPT_FATES)
     may_end_run = False
     if step.critical is True:
         # A critical node that fails ends the run: no later node sees it failed.
         may_end_run = bool(fates & {Fate.FAILED, Fate.REJECTED})
         fates -= {Fate.FAILED, Fate.REJECTED}
-    return Prospect(frozenset(fates), verdicts, open_condition, error, may_end_run=may_end_run)
+    return Prospect(
+        frozenset(fates),
+        verdicts,
+        open_condition,
+        error,
+        may_end_run=may_end_run,
+        may_attempt=may_attempt,
+    )
 
 
 def judge(
