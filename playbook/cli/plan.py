@@ -83,8 +83,10 @@ def _plan_lines(
         if planned.assumed is not None:
             joint = " and " if planned.course is Course.RUNS else ", and then "
             text += f"{joint}{_ASSUMED_WORDS[planned.assumed.name]} (assumed)"
-        if planned.critical and planned.prospect.may_attempt:
+        if planned.prospect.may_attempt and planned.critical:
             text += "; critical: its failure ends the run"
+        elif planned.prospect.may_attempt and planned.critical is None:
+            text += f"; critical if `{planned.node.critical}` renders true"
         lines.append(
             f"  {position:>2}. {planned.node.id:<{width}}  {planned.node.type:<{type_width}}  {text}"
         )
