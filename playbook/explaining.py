@@ -185,11 +185,15 @@ def _why_not_started(run: _Run, node: Node) -> str:
     if run.record.status == RunStatus.ABORTED and ends:
         reason = f"the run was aborted at {_clock(ends[-1]['at'])} ({ends[-1]['detail']})"
         if waiting:
-            reason += " while it waited for " + ", ".join(summary(run, w) for w in waiting)
+            reason += " while it waited for " + _waiting(run, waiting)
         return reason + "; resuming the run runs it"
     if waiting:
-        return "it waits for " + ", ".join(summary(run, w) for w in waiting)
+        return "it waits for " + _waiting(run, waiting)
     return "every node it waits for has settled: it is next, or the run's process is gone"
+
+
+def _waiting(run: _Run, node_ids: list[str]) -> str:
+    return ", ".join(f"{node_id} ({summary(run, node_id, named=False)})" for node_id in node_ids)
 
 
 def _unsettled(run: _Run, node_id: str) -> bool:

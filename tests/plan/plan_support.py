@@ -18,6 +18,6 @@ def stem(path: Path) -> str:
     return path.name.removesuffix(".playbook.toml")
 
 
-def playbook(*args: str | Path, env: dict[str, str] | None = None) -> Result:
+def playbook(*args: str | Path, input: str = "", env: dict[str, str] | None = None) -> Result:
     """`playbook ARGS…` in this process, with standard output and error apart."""
-    return CliRunner().invoke(cli, [str(arg) for arg in args], env=env)
+    return CliRunner().invoke(cli, [str(arg) for arg in args], input=input, env=env)

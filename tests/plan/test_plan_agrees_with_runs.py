@@ -60,7 +60,9 @@ def runbooks(draw: st.DrawFn) -> Drawn:
             lines.append(f"depends_on = {draw(_depends_on(earlier))}")
         if earlier and draw(st.booleans()):
             lines.append(f'when = "{{{{ {draw(_condition(earlier))} }}}}"')
-        critical, skip = draw(st.sampled_from([(False, False)] * 6 + [(True, False), (False, True)]))
+        critical, skip = draw(
+            st.sampled_from([(False, False)] * 6 + [(True, False), (False, True)])
+        )
         if critical:
             lines.append("critical = true")
         if skip:
@@ -117,9 +119,7 @@ def _answers(plan_nodes: list, outcomes: dict[str, str]) -> str:
     return "".join(f"{answer}\n" for answer in answers)
 
 
-@settings(
-    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(runbooks())
 def test_plan_with_every_outcome_assumed_is_the_run(drawn: Drawn) -> None:
     program = compile(drawn.text, "random.playbook.toml").program
@@ -133,10 +133,10 @@ def test_plan_with_every_outcome_assumed_is_the_run(drawn: Drawn) -> None:
         runbook = root / "random.playbook.toml"
         runbook.write_text(drawn.text, encoding="utf-8")
         database = root / "state.db"
+        arguments = ["run", str(runbook), "--var", f"MODE={MODE}", "--max-retries", "1"]
         result = CliRunner().invoke(
             cli,
-            ["run", str(runbook), "--var", f"MODE={MODE}", "--max-retries", "1"]
-            + ["--state-path", str(database)],
+            [*arguments, "--state-path", str(database)],
             input=_answers(list(plan.nodes), drawn.outcomes),
             env={"HOME": folder, "PLAYBOOK_CONFIG": "", "NO_COLOR": "1"},
         )
