@@ -80,3 +80,8 @@ def test_ir_records_the_source_hash_and_name_only() -> None:
     assert '"/' not in program.program.dumps()
     other = compile('[runbook]\ntitle = "u"\n[a]\ntype = "Manual"\n', "x.toml")
     assert other.program.source_sha256 != program.program.source_sha256
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=stem)
+def test_examples_have_no_branch_that_can_never_run(example: Path) -> None:
+    assert load_program(example).warnings == []
