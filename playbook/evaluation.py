@@ -3,10 +3,11 @@
 Evaluation walks the AST (never `eval`, never rendered text), one `visit_<kind>` method per node.
 During a run every value is known: a condition is true or false, or it cannot be evaluated
 (`ConditionError`) and the node fails closed. Before a run some values are not known yet: a
-variable not given, a step that has not run. Such a value is `Unknown`, carrying the expression
-that will decide it, and the evaluator returns what it can: true, false, or the part of the
-condition still open (`has_failed('deploy')`: "runs only if deploy fails"). This is Kleene's
-three-valued logic, with the unknown value remembering what it is waiting for.
+variable not given, a step that has not run. Such a value is `Unknown`, and the evaluator returns
+what it can: true, false, or an `Unknown` that says which answers remain possible (true, false,
+and whether evaluation may fail) and keeps the part of the condition still open
+(`has_failed('deploy')`: "runs only if deploy fails"). This is Kleene's three-valued logic,
+made exact for conditions that can fail: `x and false` is false only when `x` cannot fail first.
 
 The compiler and the runtime both use this module; it needs only the AST and the node states.
 """
@@ -20,12 +21,20 @@ from typing import Any
 from playbook.compiler import ast
 from playbook.compiler.ir import NodeState
 
+_BOTH = frozenset({True, False})
+
 
 @dataclass(frozen=True)
 class Unknown:
-    """A value not known before the run; `expr` is the part of the condition that decides it."""
+    """A value not known before the run; `expr` is the part of the condition that decides it.
+
+    As the truth of a condition, `truths` are the answers still possible and `may_fail` says
+    whether evaluating it may raise `ConditionError` instead.
+    """
 
     expr: ast.Expr
+    truths: frozenset[bool] = _BOTH
+    may_fail: bool = False
 
 
 #: Answers has_succeeded / has_failed / has_run / is_skipped for a node id, or `Unknown`.
@@ -112,15 +121,21 @@ class Evaluator:
     def visit_not(self, expr: ast.Not) -> bool | Unknown:
         verdict = self.truth(expr.operand)
         if isinstance(verdict, Unknown):
-            return Unknown(ast.Not(verdict.expr))
+            truths = frozenset(not truth for truth in verdict.truths)
+            return Unknown(ast.Not(verdict.expr), truths, verdict.may_fail)
         return not verdict
 
     def visit_boolop(self, expr: ast.BoolOp) -> bool | Unknown:
         """Left to right with short-circuit: `and` stops at the first false operand, `or` at the
-        first true one. An unknown operand is kept; an operand that cannot be evaluated after an
-        unknown one fails only if the run gets that far, so it is kept unevaluated."""
+        first true one.
+
+        An unknown operand is kept, and so are the operands after it that decide or fail: the
+        run reaches them only if the unknown ones do not decide (or fail) first.
+        """
         decisive = expr.op == "or"
         open_parts: list[ast.Expr] = []
+        # Whether the operands so far may all be non-decisive, may decide, may fail.
+        may_pass, may_decide, may_fail = True, False, False
         for position, operand in enumerate(expr.operands):
             try:
                 verdict = self.truth(operand)
@@ -128,22 +143,37 @@ class Evaluator:
                 if not open_parts:
                     raise
                 open_parts.extend(expr.operands[position:])
+                may_pass, may_fail = False, True
                 break
             if isinstance(verdict, Unknown):
                 open_parts.append(verdict.expr)
+                may_decide = may_decide or decisive in verdict.truths
+                may_pass = may_pass and (not decisive) in verdict.truths
+                may_fail = may_fail or verdict.may_fail
             elif verdict is decisive:
-                return decisive
+                if not open_parts:
+                    return decisive
+                open_parts.append(operand)
+                may_pass, may_decide = False, True
+                break
+        truths = frozenset({decisive} if may_decide else set()) | (
+            {not decisive} if may_pass else set()
+        )
         if not open_parts:
             return not decisive
-        if len(open_parts) == 1:
-            return Unknown(open_parts[0])
-        return Unknown(ast.BoolOp(expr.op, tuple(open_parts)))
+        if len(truths) == 1 and not may_fail:
+            return next(iter(truths))
+        open_expr = (
+            open_parts[0] if len(open_parts) == 1 else ast.BoolOp(expr.op, tuple(open_parts))
+        )
+        return Unknown(open_expr, truths, may_fail)
 
     def visit_compare(self, expr: ast.Compare) -> bool | Unknown:
         left = self.evaluate(expr.left)
         right = self.evaluate(expr.right)
         if isinstance(left, Unknown) or isinstance(right, Unknown):
-            return Unknown(expr)
+            # Values of other types may not compare: the comparison may fail.
+            return Unknown(expr, may_fail=True)
         try:
             return _COMPARISONS[expr.op](left, right)
         except TypeError:

@@ -222,18 +222,19 @@ def _course(
         return Course.SKIPPED, "skip = true"
     verdicts = prospect.verdicts
     trigger = node.trigger
-    if verdicts == {Verdict.FALSE} and trigger is not None and skip is False:
+    if trigger is not None and Verdict.TRUE not in verdicts:
+        if verdicts == {Verdict.ERROR}:
+            return Course.FAILS, f"its condition cannot be evaluated: {prospect.error}"
         because = _because(trigger.expr, prospects, knowledge)
-        return Course.SKIPPED, f"condition `{trigger.source}` is false" + because
-    if verdicts == {Verdict.ERROR} and trigger is not None:
-        return Course.FAILS, f"its condition cannot be evaluated: {prospect.error}"
+        fails = ", or cannot be evaluated" if Verdict.ERROR in verdicts else ""
+        return Course.SKIPPED, f"condition `{trigger.source}` is false{fails}{because}"
     if verdicts <= {Verdict.TRUE} and skip is False:
         return Course.RUNS, ""
     parts = []
-    if prospect.open_condition is not None:
+    if prospect.open_condition is not None and Verdict.FALSE in verdicts:
         parts.append(in_words(prospect.open_condition))
-    elif trigger is not None and not verdicts <= {Verdict.TRUE}:
-        parts.append(f"`{trigger.source}` holds")
+    elif trigger is not None and Verdict.ERROR in verdicts:
+        parts.append(f"its condition `{trigger.source}` can be evaluated")
     if skip is None:
         parts.append(f"skip = `{node.skip}` renders false")
     return Course.RUNS_IF, " and ".join(parts)

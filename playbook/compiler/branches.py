@@ -70,7 +70,7 @@ def _literal(flag: bool | str) -> bool | None:
 
 
 def _never_true(prospect: Prospect) -> bool:
-    return not prospect.verdicts & {Verdict.TRUE, Verdict.OPEN}
+    return Verdict.TRUE not in prospect.verdicts
 
 
 class _Cause:
@@ -97,7 +97,7 @@ class _Cause:
         """Whether `expr` may be true; `free`: the nodes it names may end in any way."""
         fates = {target: ALL_FATES for target, _ in node_references(expr)} if free else None
         verdicts, _, _ = judge(expr, self.prospects, knowledge, fates)
-        return bool(verdicts & {Verdict.TRUE, Verdict.OPEN})
+        return Verdict.TRUE in verdicts
 
     def report(self) -> None:
         node, when, outcomes = self.node, self.links.when, self.links.outcomes
@@ -162,7 +162,7 @@ class _Cause:
                 continue
             relaxed = {target: ALL_FATES}
             verdicts, _, _ = judge(trigger, self.prospects, self.knowledge, relaxed)
-            if not verdicts & {Verdict.TRUE, Verdict.OPEN}:
+            if Verdict.TRUE not in verdicts:
                 continue
             needs = f"it runs only if {in_words(trigger)}"
             other = self.nodes[target]

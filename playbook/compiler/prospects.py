@@ -58,8 +58,6 @@ class Verdict(Enum):
     TRUE = "true"
     FALSE = "false"
     ERROR = "error"
-    #: Depends on a value not known before the run (a variable without choices).
-    OPEN = "open"
 
 
 @dataclass(frozen=True)
@@ -134,12 +132,7 @@ def possible_fates(verdicts: Iterable[Verdict], assumed: Fate | None) -> set[Fat
     """The fates of a node whose trigger may give `verdicts` (before criticality is applied)."""
     fates: set[Fate] = set()
     for verdict in verdicts:
-        if verdict in (Verdict.TRUE, Verdict.OPEN):
-            fates |= ATTEMPT_FATES
-        if verdict in (Verdict.FALSE, Verdict.OPEN):
-            fates.add(Fate.SKIPPED)
-        if verdict is Verdict.ERROR:
-            fates.add(Fate.REJECTED)
+        fates |= _VERDICT_FATES[verdict]
     if assumed in ATTEMPT_FATES and fates & ATTEMPT_FATES:
         # An assumed outcome applies when the node runs; it does not make the node run.
         fates = (fates - ATTEMPT_FATES) | {assumed}
@@ -197,13 +190,15 @@ def judge(
     }
     # Three-valued, once: a node with several possible fates answers with Unknown where they
     # disagree, and so does a variable not known yet.
-    verdict, open_condition, error = _evaluate(trigger, named, {}, knowledge.variables)
-    if verdict is not Verdict.OPEN:
-        return frozenset({verdict}), None, error
+    verdicts, open_condition, error = _evaluate(trigger, named, {}, knowledge.variables)
+    if open_condition is None:
+        return verdicts, None, error
     sizes = [len(values) for values in (*named.values(), *choices.values())]
     if _product(sizes) > MAX_COMBINATIONS:
-        return frozenset({Verdict.OPEN}), open_condition, None
-    verdicts = set()
+        return verdicts, open_condition, None
+    # Exact, over every combination: the three-valued answer does not see that two calls on
+    # one node are linked (has_succeeded('x') and has_failed('x') is never true).
+    found: set[Verdict] = set()
     node_ids, variable_names = list(named), list(choices)
     for combination in itertools.product(
         *(sorted(named[n], key=_fate_order) for n in node_ids),
@@ -211,8 +206,8 @@ def judge(
     ):
         chosen = dict(zip(node_ids, ({fate} for fate in combination), strict=False))
         values = dict(zip(variable_names, combination[len(node_ids) :], strict=True))
-        verdicts.add(_evaluate(trigger, chosen, values, knowledge.variables)[0])
-    return frozenset(verdicts), open_condition, None
+        found |= _evaluate(trigger, chosen, values, knowledge.variables)[0]
+    return frozenset(found), open_condition, None
 
 
 def _evaluate(
@@ -220,7 +215,9 @@ def _evaluate(
     named: Mapping[str, Iterable[Fate]],
     chosen_values: Mapping[str, Any],
     variables: Mapping[str, Any],
-) -> tuple[Verdict, Expr | None, str | None]:
+) -> tuple[frozenset[Verdict], Expr | None, str | None]:
+    """The possible verdicts, the open part of the condition (None when it is decided), and the
+    error when it certainly cannot be evaluated."""
     fates = {node_id: list(values) for node_id, values in named.items()}
 
     def outcome(function: str, node_id: str) -> bool | Unknown:
@@ -234,10 +231,20 @@ def _evaluate(
     try:
         result = evaluator.truth(trigger)
     except ConditionError as error:
-        return Verdict.ERROR, None, str(error)
+        return frozenset({Verdict.ERROR}), None, str(error)
     if isinstance(result, Unknown):
-        return Verdict.OPEN, result.expr, None
-    return (Verdict.TRUE if result else Verdict.FALSE), None, None
+        verdicts = {Verdict.TRUE if truth else Verdict.FALSE for truth in result.truths}
+        if result.may_fail:
+            verdicts.add(Verdict.ERROR)
+        return frozenset(verdicts), result.expr, None
+    return frozenset({Verdict.TRUE if result else Verdict.FALSE}), None, None
+
+
+_VERDICT_FATES = {
+    Verdict.TRUE: ATTEMPT_FATES,
+    Verdict.FALSE: frozenset({Fate.SKIPPED}),
+    Verdict.ERROR: frozenset({Fate.REJECTED}),
+}
 
 
 def _variables(expr: Expr) -> list[str]:
