@@ -22,7 +22,7 @@ from playbook.compiler.ast import (
 from playbook.compiler.ir import Edge, VariableDef
 from playbook.compiler.source import Findings
 from playbook.compiler.unit import NodeDraft, Unit
-from playbook.compiler.when import WhenSyntaxError, parse_condition
+from playbook.compiler.when import ConditionParser, WhenSyntaxError
 from playbook.diagnostics import did_you_mean
 
 #: Reports a problem at an expression: (expression, message, hint).
@@ -36,11 +36,12 @@ def attach_conditions(unit: Unit) -> Unit:
     known = {node.id for node in unit.drafts}
     # Runbooks repeat conditions such as {{ ENVIRONMENT == 'prod' }}: parse each text once.
     parsed_texts: dict[str, Expr | WhenSyntaxError] = {}
+    parser = ConditionParser()
     links = dict(unit.links)
     for node in unit.drafts:
         if node.when is None:
             continue
-        parsed = _parse(found, node, parsed_texts)
+        parsed = _parse(found, node, parsed_texts, parser)
         if parsed is None:
             continue
         if not _check(found, node, parsed, by_name, known):
@@ -69,12 +70,15 @@ def _position(
 
 
 def _parse(
-    found: Findings, node: NodeDraft, parsed_texts: dict[str, Expr | WhenSyntaxError]
+    found: Findings,
+    node: NodeDraft,
+    parsed_texts: dict[str, Expr | WhenSyntaxError],
+    parser: ConditionParser,
 ) -> Expr | None:
     assert node.when is not None
     if node.when not in parsed_texts:
         try:
-            parsed_texts[node.when] = parse_condition(node.when)
+            parsed_texts[node.when] = parser.parse(node.when)
         except WhenSyntaxError as error:
             parsed_texts[node.when] = error
     parsed = parsed_texts[node.when]

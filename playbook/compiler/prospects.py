@@ -180,9 +180,14 @@ def judge(
     `fates` overrides the fates of named nodes (the branch checks ask "what if x could do
     anything?").
     """
-    known = {**{node_id: p.fates for node_id, p in prospects.items()}, **(fates or {})}
-    # A name that is no node of the walk (reported by the compiler) stays unknown.
-    named = {target: known[target] for target, _call in node_references(trigger) if target in known}
+    overrides = fates or {}
+    named = {}
+    for target, _call in node_references(trigger):
+        if target in overrides:
+            named[target] = overrides[target]
+        elif target in prospects:
+            named[target] = prospects[target].fates
+        # A name that is no node of the walk (reported by the compiler) stays unknown.
     choices = {
         name: knowledge.domains[name]
         for name in _variables(trigger)
@@ -207,6 +212,8 @@ def judge(
         chosen = dict(zip(node_ids, ({fate} for fate in combination), strict=False))
         values = dict(zip(variable_names, combination[len(node_ids) :], strict=True))
         found |= _evaluate(trigger, chosen, values, knowledge.variables)[0]
+        if found == verdicts:
+            break  # the three-valued answer bounds what any combination can give
     return frozenset(found), open_condition, None
 
 

@@ -138,6 +138,82 @@ def strip_braces(text: str) -> tuple[str, int]:
 
 def parse_condition(text: str) -> Expr:
     """Parse a condition (with or without `{{ }}`) into an AST; raise WhenSyntaxError."""
+    return _parse_padded(_checked(text))
+
+
+class ConditionParser:
+    """Parses many conditions, each shape once.
+
+    Runbooks repeat conditions that differ only in their strings (`has_succeeded('build')`,
+    `has_succeeded('test')`, …). A condition's *shape* is its text with every string's content
+    replaced by as many placeholder characters, so it parses to the same tree at the same
+    positions; the strings' values are then put back. Parsing is the costliest part of
+    compiling a runbook with many conditions.
+    """
+
+    def __init__(self) -> None:
+        self.shapes: dict[str, Expr | None] = {}
+
+    def parse(self, text: str) -> Expr:
+        padded = _checked(text)
+        strings = list(_STRING.finditer(padded))
+        shape = _STRING.sub(_placeholder, padded)
+        if shape not in self.shapes:
+            try:
+                self.shapes[shape] = _parse_padded(shape)
+            except WhenSyntaxError:
+                self.shapes[shape] = None
+        template = self.shapes[shape]
+        if template is None:
+            # The error is reported from the text as written.
+            return _parse_padded(padded)
+        values = {_line_column(padded, m.start()): _unquote(m.group()) for m in strings}
+        filled = _with_strings(template, values)
+        if values:
+            # A string the grammar did not read as one: parse the text itself.
+            return _parse_padded(padded)
+        return filled
+
+
+#: A string literal, exactly as the grammar's STRING terminal reads one.
+_STRING = re.compile(r"'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"")
+
+
+def _placeholder(match: re.Match[str]) -> str:
+    token = match.group()
+    return token[0] + "_" * (len(token) - 2) + token[-1]
+
+
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - line_start + 1
+
+
+def _with_strings(expr: Expr, values: dict[tuple[int, int], str]) -> Expr:
+    """`expr` with each string literal's value taken (and removed) from `values` by position."""
+    match expr:
+        case Literal(value=str()) if expr.span is not None:
+            key = (expr.span.line, expr.span.column)
+            return Literal(values.pop(key), span=expr.span) if key in values else expr
+        case ListExpr():
+            items = tuple(_with_strings(item, values) for item in expr.items)
+            return ListExpr(items, span=expr.span)
+        case Call():
+            args = tuple(_with_strings(arg, values) for arg in expr.args)
+            return Call(expr.function, args, span=expr.span)
+        case Not():
+            return Not(_with_strings(expr.operand, values), span=expr.span)
+        case BoolOp():
+            operands = tuple(_with_strings(operand, values) for operand in expr.operands)
+            return BoolOp(expr.op, operands, span=expr.span)
+        case Compare():
+            left = _with_strings(expr.left, values)
+            return Compare(expr.op, left, _with_strings(expr.right, values), span=expr.span)
+    return expr
+
+
+def _checked(text: str) -> str:
+    """The expression inside the optional braces, padded so positions stay those of `text`."""
     inner, offset = strip_braces(text)
     if "{%" in text or "{{" in inner or "}}" in inner:
         column = text.find("{%") if "{%" in text else max(inner.find("{{"), inner.find("}}"))
@@ -152,7 +228,10 @@ def parse_condition(text: str) -> Expr:
             "empty condition", 1, 1, hint="remove `when` or write an expression such as {{ true }}"
         )
     # Padding keeps every position relative to the text as written, braces included.
-    padded = " " * offset + inner
+    return " " * offset + inner
+
+
+def _parse_padded(padded: str) -> Expr:
     try:
         tree = _parser().parse(padded)
     except UnexpectedInput as error:

@@ -13,6 +13,7 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from compiler_support import toml_string
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -28,8 +29,9 @@ from playbook.compiler.ast import (
     Not,
     Variable,
     from_json,
+    walk,
 )
-from playbook.compiler.when import parse_condition
+from playbook.compiler.when import ConditionParser, WhenSyntaxError, parse_condition
 from playbook.diagnostics import PlaybookError
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -94,6 +96,32 @@ def test_when_text_round_trip(expr: Expr) -> None:
     assert shape(parsed) == shape(expr), text
     assert parse_condition("{{ " + text + " }}") == parsed
     assert parsed.to_text() == text
+
+
+def positions(expr: Expr) -> list[tuple[str, Any]]:
+    """Every node's kind and position, in order: spans are not part of ==."""
+    return [(type(item).__name__, item.span) for item in walk(expr)]
+
+
+@FAST
+@given(st.lists(EXPRESSIONS, min_size=1, max_size=4))
+def test_parsing_by_shape_is_parsing(exprs: list[Expr]) -> None:
+    """Conditions parsed by one ConditionParser (each shape once, strings put back) are the
+    conditions parsed one by one, values and positions alike."""
+    parser = ConditionParser()
+    for expr in exprs:
+        text = expr.to_text()
+        for written in (text, "{{ " + text + " }}", text.replace("'", '"')):
+            try:
+                expected = parse_condition(written)
+            except WhenSyntaxError as error:
+                with pytest.raises(WhenSyntaxError) as raised:
+                    parser.parse(written)
+                assert (raised.value.message, raised.value.column) == (error.message, error.column)
+                continue
+            parsed = parser.parse(written)
+            assert shape(parsed) == shape(expected), written
+            assert positions(parsed) == positions(expected), written
 
 
 @FAST
