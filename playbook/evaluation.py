@@ -172,8 +172,8 @@ class Evaluator:
         left = self.evaluate(expr.left)
         right = self.evaluate(expr.right)
         if isinstance(left, Unknown) or isinstance(right, Unknown):
-            # Values of other types may not compare: the comparison may fail.
-            return Unknown(expr, may_fail=True)
+            # Any two values are equal or not; ordering and `in` may fail on other types.
+            return Unknown(expr, may_fail=expr.op not in _NEVER_FAIL)
         try:
             return _COMPARISONS[expr.op](left, right)
         except TypeError:
@@ -181,6 +181,10 @@ class Evaluator:
                 f"cannot compare {left!r} {expr.op} {right!r} ({type(left).__name__} and"
                 f" {type(right).__name__})"
             ) from None
+
+
+#: Comparisons that never raise, whatever their operands.
+_NEVER_FAIL = frozenset({"==", "!="})
 
 
 def _contains(item: Any, container: Any) -> bool:

@@ -17,7 +17,7 @@ TEMPLATE_MARKERS = ("{{", "{%", "{#")
 
 def is_template(text: str) -> bool:
     """Only strings with Jinja markers are templates; the rest are taken literally and fast."""
-    return any(marker in text for marker in TEMPLATE_MARKERS)
+    return "{" in text and any(marker in text for marker in TEMPLATE_MARKERS)
 
 
 def shell_quote(value: object) -> str:

@@ -5,11 +5,12 @@ IR's order; a ready node with `skip = true` is skipped; otherwise its trigger de
 skipped; cannot be evaluated: failed before any attempt); a node that runs succeeds or fails; a
 critical node that fails ends the run, so nothing after it starts and no node ever sees it failed.
 
-A node's *fates* are the outcomes later nodes may see. A trigger is evaluated once for every
-combination of the fates of the nodes it names (and of the `choices` of variables not known
-yet); the sets are small. Where a combination cannot be decided (a variable without choices is
-not known yet), the evaluator's three-valued answer keeps the open part. With every outcome and
-value fixed there is exactly one combination: the walk is then the run itself, step for step.
+A node's *fates* are the outcomes later nodes may see. A trigger is evaluated three-valued, each
+node it names answering with what all its fates agree on; where that cannot be exact (a node
+named twice, a variable limited to its `choices`) once more for every combination of those;
+the sets are small. What stays open (a variable without choices, not known yet) is kept as the
+open part of the condition. With every outcome and value fixed there is exactly one
+combination: the walk is then the run itself, step for step.
 
 `playbook plan` shows these prospects; `validate` warns about the nodes that can never run.
 """
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from playbook.compiler.ast import Expr, Variable, node_references, walk
+from playbook.compiler.ast import CONDITION_FUNCTIONS, Call, Expr, Literal, Variable, walk
 from playbook.compiler.ir import NodeState
 from playbook.evaluation import ConditionError, Evaluator, Unknown, outcome_answer
 
@@ -181,36 +182,47 @@ def judge(
     anything?").
     """
     overrides = fates or {}
-    named = {}
-    for target, _call in node_references(trigger):
+    named: dict[str, frozenset[Fate]] = {}
+    calls: dict[str, int] = {}
+    variables: dict[str, None] = {}
+    for item in walk(trigger):
+        if isinstance(item, Variable):
+            variables[item.name] = None
+            continue
+        target = _named_node(item)
+        if target is None:
+            continue
         if target in overrides:
             named[target] = overrides[target]
         elif target in prospects:
             named[target] = prospects[target].fates
         # A name that is no node of the walk (reported by the compiler) stays unknown.
+        calls[target] = calls.get(target, 0) + 1
     choices = {
         name: knowledge.domains[name]
-        for name in _variables(trigger)
-        if isinstance(knowledge.variables.get(name), Unknown) and name in knowledge.domains
+        for name in variables
+        if name in knowledge.domains and isinstance(knowledge.variables.get(name), Unknown)
     }
     # Three-valued, once: a node with several possible fates answers with Unknown where they
     # disagree, and so does a variable not known yet.
     verdicts, open_condition, error = _evaluate(trigger, named, {}, knowledge.variables)
-    if open_condition is None:
-        return verdicts, None, error
-    sizes = [len(values) for values in (*named.values(), *choices.values())]
+    # That answer is exact when each unknown appears once. A node named by two calls
+    # (has_succeeded('x') and has_failed('x') is never true) and a variable that has choices
+    # are decided exactly by trying each of their possibilities.
+    linked = [node_id for node_id in named if calls[node_id] > 1 and len(named[node_id]) > 1]
+    if open_condition is None or not (linked or choices):
+        return verdicts, open_condition, error
+    sizes = [len(named[node_id]) for node_id in linked] + [len(v) for v in choices.values()]
     if _product(sizes) > MAX_COMBINATIONS:
         return verdicts, open_condition, None
-    # Exact, over every combination: the three-valued answer does not see that two calls on
-    # one node are linked (has_succeeded('x') and has_failed('x') is never true).
     found: set[Verdict] = set()
-    node_ids, variable_names = list(named), list(choices)
+    variable_names = list(choices)
     for combination in itertools.product(
-        *(sorted(named[n], key=_fate_order) for n in node_ids),
+        *(sorted(named[node_id], key=_fate_order) for node_id in linked),
         *(choices[name] for name in variable_names),
     ):
-        chosen = dict(zip(node_ids, ({fate} for fate in combination), strict=False))
-        values = dict(zip(variable_names, combination[len(node_ids) :], strict=True))
+        chosen = {**named, **{n: frozenset({f}) for n, f in zip(linked, combination, strict=False)}}
+        values = dict(zip(variable_names, combination[len(linked) :], strict=True))
         found |= _evaluate(trigger, chosen, values, knowledge.variables)[0]
         if found == verdicts:
             break  # the three-valued answer bounds what any combination can give
@@ -254,8 +266,17 @@ _VERDICT_FATES = {
 }
 
 
-def _variables(expr: Expr) -> list[str]:
-    return list(dict.fromkeys(item.name for item in walk(expr) if isinstance(item, Variable)))
+def _named_node(expr: Expr) -> str | None:
+    """The node id named by an outcome call such as has_succeeded('x'), if `expr` is one."""
+    if (
+        isinstance(expr, Call)
+        and expr.function in CONDITION_FUNCTIONS
+        and len(expr.args) == 1
+        and isinstance(expr.args[0], Literal)
+    ):
+        value = expr.args[0].value
+        return value if isinstance(value, str) else None
+    return None
 
 
 def _product(sizes: Iterable[int]) -> int:
