@@ -504,7 +504,7 @@ def _check_node(found: Findings, node_id: str, raw: dict[str, Any]) -> NodeDraft
         # A Manual node's work is the operator's answer: asking again is always safe.
         "idempotent": fields.flag("idempotent", node_type == "Manual"),
     }
-    return NodeDraft(NODE_CLASSES[node_type], own | extra, depends_on)
+    return NodeDraft(node_id, NODE_CLASSES[node_type], own | extra, depends_on)
 
 
 def _dependency_entries(fields: _Fields) -> tuple[str, ...] | None:

@@ -20,15 +20,12 @@ from playbook.diagnostics import Diagnostic
 class NodeDraft:
     """A node table's checked fields, before its edges and trigger are known."""
 
+    id: str
     cls: type[Node]
-    #: The node's own fields, by name (edges and trigger excepted).
+    #: The node's own fields, by name (edges and trigger excepted; `id` included).
     fields: Mapping[str, Any]
     #: The `depends_on` entries as written; None when it is absent (the previous node).
     depends_on: tuple[str, ...] | None
-
-    @property
-    def id(self) -> str:
-        return str(self.fields["id"])
 
     @property
     def when(self) -> str | None:
