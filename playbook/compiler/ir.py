@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any, ClassVar
 
 from playbook.compiler import ast
-from playbook.conversion import ConversionError, convert
 from playbook.diagnostics import PlaybookError
+from playbook.values import Checked, Conversion, Match, ValueRule, check_value
 
 IR_VERSION = 2
 
@@ -43,26 +42,23 @@ class VariableDef:
     def has_default(self) -> bool:
         return self.default is not None
 
-    def problem(self, value: Any) -> str | None:
-        """Why `value` (typed, or text to convert) is not acceptable here; None when it is.
+    @property
+    def rule(self) -> ValueRule:
+        """The one rule set for this variable's values, whether they come from the runbook's
+        own default and choices or from the command line, files, the environment and prompts."""
+        return ValueRule(
+            self.type,
+            Conversion.ANY,
+            choices=self.choices,
+            minimum=self.min,
+            maximum=self.max,
+            pattern=self.pattern,
+            match=Match.WHOLE,
+        )
 
-        The one rule set for a variable's values, whether they come from the runbook's own
-        default and choices or from the command line, files, the environment and prompts.
-        """
-        try:
-            converted = convert(value, self.type)
-        except ConversionError as error:
-            return str(error)
-        if self.choices is not None and converted not in self.choices:
-            return "is not one of " + ", ".join(repr(c) for c in self.choices)
-        if self.type in ("int", "float"):
-            if self.min is not None and converted < self.min:
-                return f"is below the minimum {self.min}"
-            if self.max is not None and converted > self.max:
-                return f"is above the maximum {self.max}"
-        if self.pattern is not None and not re.fullmatch(self.pattern, str(converted)):
-            return f"does not match the pattern {self.pattern!r}"
-        return None
+    def check(self, value: Any) -> Checked:
+        """`value` (typed, or text to convert) converted, or why it is not acceptable here."""
+        return check_value(value, self.rule)
 
     def to_json(self) -> dict[str, Any]:
         return {

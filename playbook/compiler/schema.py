@@ -26,6 +26,7 @@ from playbook.compiler.unit import NodeDraft, Unit
 from playbook.conversion import TYPE_NAMES, ConversionError, canonical_type, convert, type_of
 from playbook.diagnostics import did_you_mean
 from playbook.templating import is_template
+from playbook.values import Problem, ValueProblem
 
 RESERVED_TABLES = ("runbook", "variables")
 #: Variables are names inside conditions and templates, so they must be identifiers.
@@ -288,19 +289,21 @@ def _check_variable(found: Findings, name: str, raw: dict[str, Any]) -> Variable
     )
     if choices is not None:
         for choice in choices:
-            problem = variable.problem(choice)
-            if problem and "one of" not in problem:
-                fields.error("choices", _value_problem("choice", choice, problem))
+            problem = variable.check(choice).problem
+            # Each choice has the variable's type, bounds and pattern (being one, it is a choice).
+            if problem is not None and problem.problem is not Problem.CHOICE:
+                fields.error("choices", _value_problem("choice", problem))
     if default is not None:
-        problem = variable.problem(default)
-        if problem:
-            fields.error("default", _value_problem("default", default, problem))
+        problem = variable.check(default).problem
+        if problem is not None:
+            fields.error("default", _value_problem("default", problem))
     return variable
 
 
-def _value_problem(what: str, value: Any, problem: str) -> str:
-    # Conversion errors quote the value themselves; the other rules state a property of it.
-    return f"{what}: {problem}" if problem.startswith("expected") else f"{what} {value!r} {problem}"
+def _value_problem(what: str, problem: ValueProblem) -> str:
+    # A conversion error names the value itself; the other sentences start with it.
+    separator = ": " if problem.problem is Problem.TYPE else " "
+    return f"{what}{separator}{problem.sentence()}"
 
 
 def check_nodes(unit: Unit) -> Unit:

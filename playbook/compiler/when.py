@@ -267,7 +267,7 @@ def _syntax_error(error: UnexpectedInput, text: str) -> WhenSyntaxError:
     else:
         assert isinstance(error, UnexpectedToken)
         message = f"unexpected {error.token.value!r}"
-        expected = sorted(_describe(name) for name in error.accepts or error.expected)
+        expected = sorted(_terminal_words(name) for name in error.accepts or error.expected)
         hint = "expected " + ", ".join(dict.fromkeys(expected)) if expected else None
     offset = sum(len(previous) + 1 for previous in text.split("\n")[: line - 1]) + column - 1
     return WhenSyntaxError(message, line, column, _unquoted_argument(text, offset) or hint)
@@ -328,5 +328,5 @@ _TERMINAL_WORDS = {
 }
 
 
-def _describe(terminal: str) -> str:
+def _terminal_words(terminal: str) -> str:
     return _TERMINAL_WORDS.get(terminal, terminal)

@@ -9,33 +9,15 @@ problem is collected, so `playbook validate` lists them all.
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from playbook.conversion import ConversionError, convert
+from playbook.conversion import ConversionError
 from playbook.diagnostics import did_you_mean
 from playbook.domain.plugins import FunctionNotFoundError, PluginMetadata, PluginParameterError
 from playbook.plugins.schema import Field, Schema
-
-# Python types that already are each conversion type (`bool` is not an int here).
-_INSTANCE_OF: dict[str, type | tuple[type, ...]] = {
-    "string": str,
-    "int": int,
-    "float": (int, float),
-    "bool": bool,
-    "list": list,
-    "dict": dict,
-}
-_NAMED = {
-    "string": "a string",
-    "int": "an int",
-    "float": "a float",
-    "bool": "a bool",
-    "list": "a list",
-    "dict": "a dict",
-}
+from playbook.values import Problem, check_value
 
 
 @dataclass
@@ -92,25 +74,19 @@ def bind(
 
 def accept(spec: Field, value: Any, label: str) -> Any:
     """`value` as `spec` wants it, or `ConversionError` with a message starting with `label`."""
-    if spec.kind is not None:
-        if isinstance(value, str):
-            try:
-                value = convert(value, spec.kind)
-            except ConversionError as error:
-                raise ConversionError(f"{label}: {error}") from None
-        elif not _is_a(value, spec.kind):
-            raise ConversionError(f"{label}: expected {_NAMED[spec.kind]}, got {value!r}")
-    if spec.choices and value not in spec.choices:
-        allowed = ", ".join(repr(choice) for choice in spec.choices)
-        raise ConversionError(f"{label} must be one of {allowed}, got {value!r}")
-    numeric = isinstance(value, int | float) and not isinstance(value, bool)
-    if numeric and spec.minimum is not None and value < spec.minimum:
-        raise ConversionError(f"{label} must be at least {spec.minimum}, got {value!r}")
-    if numeric and spec.maximum is not None and value > spec.maximum:
-        raise ConversionError(f"{label} must be at most {spec.maximum}, got {value!r}")
-    if spec.pattern is not None and isinstance(value, str) and not _matches(spec, value):
-        raise ConversionError(f"{label} must match the pattern {spec.pattern!r}, got {value!r}")
-    return value
+    checked = check_value(value, spec.rule)
+    problem = checked.problem
+    if problem is None:
+        return checked.value
+    if problem.problem is Problem.TYPE:
+        raise ConversionError(f"{label}: {problem.sentence()}")
+    requirement = {
+        Problem.CHOICE: "be one of " + ", ".join(repr(choice) for choice in spec.choices),
+        Problem.BELOW: f"be at least {spec.minimum}",
+        Problem.ABOVE: f"be at most {spec.maximum}",
+        Problem.PATTERN: f"match the pattern {spec.pattern!r}",
+    }[problem.problem]
+    raise ConversionError(f"{label} must {requirement}, got {problem.value!r}")
 
 
 def unknown_function(metadata: PluginMetadata, plugin: str, function: str) -> FunctionNotFoundError:
@@ -125,17 +101,3 @@ def unknown_function(metadata: PluginMetadata, plugin: str, function: str) -> Fu
 def join_hints(*hints: str | None) -> str:
     """One hint from the parts that exist (a "did you mean" may have found nothing)."""
     return " ".join(hint for hint in hints if hint)
-
-
-def _is_a(value: Any, kind: str) -> bool:
-    if isinstance(value, bool):
-        return kind == "bool"
-    return isinstance(value, _INSTANCE_OF[kind])
-
-
-def _matches(spec: Field, value: str) -> bool:
-    try:
-        found = re.match(spec.pattern, value) if spec.anchored else re.search(spec.pattern, value)
-    except re.error:  # reported to the plugin's author by `info --plugins`
-        return True
-    return found is not None

@@ -156,12 +156,14 @@ def _call(
         instance.initialize(config)
     except Exception as error:
         raise PluginInitializationError(
-            f"plugin {plugin!r} failed to initialize: {_describe(error)}"
+            f"plugin {plugin!r} failed to initialize: {_exception_text(error)}"
         ) from error
     try:
         value = instance.execute(function, params)
     except Exception as error:
-        raise PluginExecutionError(f"{plugin}.{function} failed: {_describe(error)}") from error
+        raise PluginExecutionError(
+            f"{plugin}.{function} failed: {_exception_text(error)}"
+        ) from error
     if isinstance(value, PluginExecutionResult):
         if not value.success:
             raise PluginExecutionError(
@@ -175,9 +177,10 @@ def _cleanup(instance: Plugin, plugin: str) -> str | None:
     try:
         instance.cleanup()
     except Exception as error:
-        return f"cleanup of plugin {plugin!r} failed: {_describe(error)}"
+        return f"cleanup of plugin {plugin!r} failed: {_exception_text(error)}"
     return None
 
 
-def _describe(error: BaseException) -> str:
+def _exception_text(error: BaseException) -> str:
+    """A plugin's exception with its class name, which often says more than its message."""
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from playbook.conversion import canonical_type
 from playbook.domain.plugins import FunctionSignature, ParameterDef, PluginMetadata
+from playbook.values import Conversion, Match, ValueRule
 
 #: JSON-schema type names and the conversion type each one means.
 JSON_TYPES = {
@@ -53,6 +54,20 @@ class Field:
     pattern: str | None = None
     #: `ParameterDef` patterns match from the start of the value, JSON-schema ones anywhere.
     anchored: bool = True
+
+    @property
+    def rule(self) -> ValueRule:
+        """What a value of this field must be: text is converted, other values must have the
+        type already (a plugin receives what it declared)."""
+        return ValueRule(
+            self.kind,
+            Conversion.TEXT,
+            choices=self.choices or None,
+            minimum=self.minimum,
+            maximum=self.maximum,
+            pattern=self.pattern,
+            match=Match.START if self.anchored else Match.ANYWHERE,
+        )
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ class Renderer:
                 self.templates[text] = self.environment.from_string(text)
             return self.templates[text].render(self.values)
         except Exception as error:  # a user's expression can fail in any way Python can
-            raise _RenderError(_describe(error)) from error
+            raise _RenderError(_render_error_text(error)) from error
 
     def runbook(self, runbook: Runbook) -> tuple[str, str]:
         """The title and description."""
@@ -166,6 +166,7 @@ def _as_text(value: Any) -> Any:
     return convert(value, "string") if isinstance(value, bool | list | dict) else value
 
 
-def _describe(error: Exception) -> str:
+def _render_error_text(error: Exception) -> str:
+    """A template's error as Jinja words it ("'X' is undefined"), without its class name."""
     message = getattr(error, "message", None) or str(error)
     return message if message else type(error).__name__

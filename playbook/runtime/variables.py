@@ -2,7 +2,7 @@
 
 Highest priority first: `--var`, `--vars-file`, `--vars-env`, the values of the run being
 resumed, interactive prompts (required variables only), then defaults. Each value is converted
-and checked with the variable's own rule set (`VariableDef.problem`), so a value means the same thing
+and checked with the variable's own rule set (`VariableDef.check`), so a value means the same thing
 whichever source gave it. Secret values are only in `BoundVariables.values`, for rendering.
 """
 
@@ -235,13 +235,10 @@ def _accept(variable: VariableDef, value: Any, origin: str) -> tuple[Any, Diagno
     if unusable is not None:
         message = f"variable {variable.name!r} from {origin}: {unusable}"
         return None, Diagnostic(message, hint="give the value as plain UTF-8 text")
-    problem = variable.problem(value)
-    if problem is None:
-        return convert(value, variable.type), None
-    # Conversion errors quote the value themselves; the other rules state a property of it.
-    if not problem.startswith("expected"):
-        problem = f"{value!r} {problem}"
-    message = f"variable {variable.name!r} from {origin}: {problem}"
+    checked = variable.check(value)
+    if checked.problem is None:
+        return checked.value, None
+    message = f"variable {variable.name!r} from {origin}: {checked.problem.sentence()}"
     if variable.secret:
         text = value if isinstance(value, str) else convert(value, "string")
         message = Redactor([text])(message)

@@ -21,7 +21,7 @@ from typing import Any
 from playbook.compiler.source import SourceMap, parse_source
 from playbook.diagnostics import PlaybookError
 from playbook.settings.model import PATH_KEYS, Settings, keys
-from playbook.settings.validation import check_file, check_value
+from playbook.settings.validation import check_file, check_setting
 
 SYSTEM_DIR = Path("/etc/playbook")
 LOCAL_NAME = "playbook.toml"
@@ -205,7 +205,7 @@ def _apply_variables(merge: _Merge, environ: Mapping[str, str]) -> None:
                 value = int(text.strip())
             except ValueError:
                 value = text
-        checked, problem, hint = check_value(key, value)
+        checked, problem, hint = check_setting(key, value)
         if problem is not None:
             merge.layers.append(Layer(variable, "invalid"))
             merge.problems.append(

@@ -6,13 +6,13 @@ keys; what it sets is returned for merging over the layers below it.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from playbook.compiler.source import Findings, Source
 from playbook.diagnostics import did_you_mean
 from playbook.settings.model import SECTIONS, Key, keys
 from playbook.settings.toml_text import toml_value
+from playbook.values import Conversion, Problem, ValueRule, check_value
 
 TYPE_NAMES = {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}
 
@@ -60,7 +60,7 @@ def _check_table(problems: Findings, section: str, table: dict[str, Any]) -> dic
                 hint=did_you_mean(name, known) or "keys are " + ", ".join(known),
             )
             continue
-        checked, problem, hint = check_value(key, value)
+        checked, problem, hint = check_setting(key, value)
         if problem is not None:
             problems.report(f"{section}.{name}: {problem}", line=line, column=column, hint=hint)
             continue
@@ -68,30 +68,37 @@ def _check_table(problems: Findings, section: str, table: dict[str, Any]) -> dic
     return values
 
 
-def check_value(key: Key, value: Any) -> tuple[Any, str | None, str | None]:
+def check_setting(key: Key, value: Any) -> tuple[Any, str | None, str | None]:
     """(the value to use, the problem, a hint): the one rule book for files and variables."""
-    if not _has_type(value, key.type):
+    # Log levels are read in any case: `level = "debug"` is DEBUG.
+    normalized = value.upper() if key.name == "level" and isinstance(value, str) else value
+    checked = check_value(normalized, _rule(key))
+    problem = checked.problem
+    if problem is None:
+        return checked.value, None, None
+    if problem.problem is Problem.TYPE:
         return None, f"expected {TYPE_NAMES[key.type]}, got {_shown(value)}", _example(key)
-    if key.type is float and not math.isfinite(value):
+    if problem.problem is Problem.NOT_FINITE:
         return None, f"expected a finite number, got {value}", _example(key)
-    if key.minimum is not None and value < key.minimum:
+    if problem.problem is Problem.BELOW:
         return None, f"must be at least {key.minimum:g}, got {value}", _example(key)
-    if key.choices is not None:
-        normalized = value.upper() if key.name == "level" else value
-        if normalized not in key.choices:
-            close = did_you_mean(normalized, key.choices)
-            return None, f"{value!r} is not one of {', '.join(key.choices)}", close
-        value = normalized
-    return value, None, None
+    assert problem.problem is Problem.CHOICE and key.choices is not None
+    close = did_you_mean(normalized, key.choices)
+    return None, f"{value!r} is not one of {', '.join(key.choices)}", close
 
 
-def _has_type(value: Any, expected: type[Any]) -> bool:
-    # bool is an int in Python, but `max_retries = true` is a mistake in TOML.
-    if isinstance(value, bool):
-        return expected is bool
-    if expected is float:
-        return isinstance(value, int | float)
-    return isinstance(value, expected)
+def _rule(key: Key) -> ValueRule:
+    # A file's values are typed by TOML: nothing is converted (`max_retries = true` is wrong).
+    return ValueRule(
+        _TYPES[key.type],
+        Conversion.NONE,
+        choices=key.choices,
+        minimum=key.minimum,
+        finite=True,
+    )
+
+
+_TYPES = {bool: "bool", int: "int", float: "float", str: "string"}
 
 
 def _shown(value: Any) -> str:
