@@ -178,28 +178,9 @@ class Findings:
     source: Source
     items: list[Diagnostic] = field(default_factory=list)
 
-    def report(
-        self,
-        message: str,
-        *,
-        path: TablePath = (),
-        key: str | None = None,
-        hint: str | None = None,
-        severity: Severity = "error",
-        line: int | None = None,
-        column: int | None = None,
-    ) -> None:
-        self.items.append(
-            self.source.diagnostic(
-                message,
-                path=path,
-                key=key,
-                hint=hint,
-                severity=severity,
-                line=line,
-                column=column,
-            )
-        )
+    def report(self, message: str, **where: Any) -> None:
+        """Record a diagnostic; `where` takes `Source.diagnostic`'s location and severity."""
+        self.items.append(self.source.diagnostic(message, **where))
 
 
 def text_lines(text: str) -> list[str]:

@@ -12,32 +12,18 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
+from plan_support import OUTCOME_FUNCTIONS, conditions
 
 from playbook.compiler.ast import Variable
 from playbook.compiler.when import parse_condition
 from playbook.evaluation import ConditionError, Evaluator, Unknown
 
 NODES = ("a", "b")
-FUNCTIONS = ("has_succeeded", "has_failed", "has_run", "is_skipped")
-ATOMS = st.one_of(
-    st.builds(lambda f, n: f"{f}('{n}')", st.sampled_from(FUNCTIONS), st.sampled_from(NODES)),
-    st.sampled_from(
-        ["X == 1", "X > 0", "X != 'a'", "Y", "not Y", "X in [1, 2]", "Y == true", "X < 'b'"]
-    ),
-)
-CONDITIONS = st.recursive(
-    ATOMS,
-    lambda inner: st.one_of(
-        inner.map(lambda text: f"not ({text})"),
-        st.tuples(inner, st.sampled_from(["and", "or"]), inner).map(
-            lambda p: f"({p[0]}) {p[1]} ({p[2]})"
-        ),
-    ),
-    max_leaves=6,
-)
+COMPARISONS = ["X == 1", "X > 0", "X != 'a'", "Y", "not Y", "X in [1, 2]", "Y == true", "X < 'b'"]
+CONDITIONS = conditions(NODES, COMPARISONS, max_leaves=6)
 VALUES = st.fixed_dictionaries({"X": st.sampled_from([0, 1, 2, "a"]), "Y": st.booleans()})
 OUTCOMES = st.dictionaries(
-    st.tuples(st.sampled_from(FUNCTIONS), st.sampled_from(NODES)), st.booleans()
+    st.tuples(st.sampled_from(OUTCOME_FUNCTIONS), st.sampled_from(NODES)), st.booleans()
 )
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from plan_support import conditions
 
 from playbook.cli import cli
 from playbook.compiler import compile
@@ -28,7 +29,6 @@ from playbook.runtime.variables import VariableSources, bind_available
 #: Each example is a real run: a few keep the suite quick; PLAYBOOK_PLAN_EXAMPLES=300 for more.
 EXAMPLES = int(os.environ.get("PLAYBOOK_PLAN_EXAMPLES", "15"))
 MODE = "a"
-OUTCOME_FUNCTIONS = ("has_succeeded", "has_failed", "has_run", "is_skipped")
 
 
 @dataclass(frozen=True)
@@ -86,24 +86,7 @@ def _depends_on(draw: st.DrawFn, earlier: list[str]) -> str:
 
 
 def _condition(earlier: list[str]) -> st.SearchStrategy[str]:
-    atom = st.one_of(
-        st.builds(
-            lambda function, node: f"{function}('{node}')",
-            st.sampled_from(OUTCOME_FUNCTIONS),
-            st.sampled_from(earlier),
-        ),
-        st.sampled_from(["MODE == 'a'", "MODE != 'a'", "MODE > 1", "OPTIONAL > 2"]),
-    )
-    return st.recursive(
-        atom,
-        lambda inner: st.one_of(
-            inner.map(lambda text: f"not ({text})"),
-            st.tuples(inner, st.sampled_from(["and", "or"]), inner).map(
-                lambda parts: f"({parts[0]}) {parts[1]} ({parts[2]})"
-            ),
-        ),
-        max_leaves=4,
-    )
+    return conditions(earlier, ["MODE == 'a'", "MODE != 'a'", "MODE > 1", "OPTIONAL > 2"], 4)
 
 
 def _answers(plan_nodes: list, outcomes: dict[str, str]) -> str:
