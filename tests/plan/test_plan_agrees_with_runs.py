@@ -27,7 +27,7 @@ from playbook.planning import ASSUMPTIONS, Course, make_plan
 from playbook.runtime.variables import VariableSources, bind_available
 
 #: Each example is a real run: a few keep the suite quick; PLAYBOOK_PLAN_EXAMPLES=300 for more.
-EXAMPLES = int(os.environ.get("PLAYBOOK_PLAN_EXAMPLES", "15"))
+EXAMPLES = int(os.environ.get("PLAYBOOK_PLAN_EXAMPLES", "40"))
 MODE = "a"
 
 
