@@ -79,8 +79,7 @@ class Evaluator:
         self.outcome = outcome
 
     def evaluate(self, expr: ast.Expr) -> Any:
-        method = getattr(self, f"visit_{type(expr).__name__.lower()}")
-        return method(expr)
+        return _VISITS[type(expr)](self, expr)
 
     def truth(self, expr: ast.Expr) -> bool | Unknown:
         value = self.evaluate(expr)
@@ -185,6 +184,18 @@ class Evaluator:
 
 #: Comparisons that never raise, whatever their operands.
 _NEVER_FAIL = frozenset({"==", "!="})
+
+
+#: The visit method of each kind of AST node.
+_VISITS: dict[type[ast.Expr], Callable[[Evaluator, Any], Any]] = {
+    ast.Literal: Evaluator.visit_literal,
+    ast.ListExpr: Evaluator.visit_listexpr,
+    ast.Variable: Evaluator.visit_variable,
+    ast.Call: Evaluator.visit_call,
+    ast.Not: Evaluator.visit_not,
+    ast.BoolOp: Evaluator.visit_boolop,
+    ast.Compare: Evaluator.visit_compare,
+}
 
 
 def _contains(item: Any, container: Any) -> bool:

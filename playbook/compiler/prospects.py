@@ -237,16 +237,15 @@ def _evaluate(
 ) -> tuple[frozenset[Verdict], Expr | None, str | None]:
     """The possible verdicts, the open part of the condition (None when it is decided), and the
     error when it certainly cannot be evaluated."""
-    fates = {node_id: list(values) for node_id, values in named.items()}
 
     def outcome(function: str, node_id: str) -> bool | Unknown:
-        answers = {outcome_answer(function, f.state, f.attempted) for f in fates.get(node_id, ())}
+        answers = {_ANSWERS[fate][function] for fate in named.get(node_id, ())}
         if len(answers) == 1:
             return answers.pop()
-        # Several fates that disagree: the evaluator keeps the call itself as the open part.
-        return Unknown(trigger)
+        # Fates that disagree: the evaluator keeps the call itself as the open part.
+        return _DISAGREE
 
-    evaluator = Evaluator({**variables, **chosen_values}, outcome)
+    evaluator = Evaluator({**variables, **chosen_values} if chosen_values else variables, outcome)
     try:
         result = evaluator.truth(trigger)
     except ConditionError as error:
@@ -258,6 +257,13 @@ def _evaluate(
         return frozenset(verdicts), result.expr, None
     return frozenset({Verdict.TRUE if result else Verdict.FALSE}), None, None
 
+
+#: Each condition function's answer for each fate.
+_ANSWERS = {
+    fate: {f: outcome_answer(f, fate.state, fate.attempted) for f in CONDITION_FUNCTIONS}
+    for fate in Fate
+}
+_DISAGREE = Unknown(Literal(None))
 
 _VERDICT_FATES = {
     Verdict.TRUE: ATTEMPT_FATES,
