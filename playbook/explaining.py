@@ -95,14 +95,14 @@ def _chain(run: _Run, node: Node) -> list[str]:
         return [*lines, "a resume of this run runs it again"]
     if state is NodeState.FAILED and count == 0:
         return [f"failed before running, at {run.settled_at(node.id)}: {record.reason}"]
-    lines = [summary(run, node.id, named=False)]
+    lines = [_outcome(run, node.id, named=False)]
     if state is NodeState.FAILED:
         lines.append(_after_failure(run, node, record))
     lines.append("it ran because " + _why_it_ran(run, node))
     return lines
 
 
-def summary(run: _Run, node_id: str, named: bool = True) -> str:
+def _outcome(run: _Run, node_id: str, named: bool = True) -> str:
     """One node's outcome with its time and attempts: 'deploy succeeded at 14:02:11 after 2
     attempts' (without the node's name unless `named`)."""
     record = run.nodes.get(node_id)
@@ -133,7 +133,7 @@ def _because(run: _Run, node: Node) -> str:
     """What the node's condition read: the outcomes of the nodes it names, the values."""
     assert node.trigger is not None
     facts = [
-        summary(run, target)
+        _outcome(run, target)
         for target in dict.fromkeys(target for target, _ in node_references(node.trigger.expr))
     ]
     values = run.record.variables
@@ -193,7 +193,7 @@ def _why_not_started(run: _Run, node: Node) -> str:
 
 
 def _waiting(run: _Run, node_ids: list[str]) -> str:
-    return ", ".join(f"{node_id} ({summary(run, node_id, named=False)})" for node_id in node_ids)
+    return ", ".join(f"{node_id} ({_outcome(run, node_id, named=False)})" for node_id in node_ids)
 
 
 def _unsettled(run: _Run, node_id: str) -> bool:

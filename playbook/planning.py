@@ -9,8 +9,8 @@ never runs and why; with the questions the operator will be asked.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -27,9 +27,9 @@ from playbook.compiler.prospects import (
     foresee,
 )
 from playbook.compiler.words import in_words
-from playbook.diagnostics import PlaybookError
+from playbook.diagnostics import PlaybookError, did_you_mean
 from playbook.evaluation import Unknown
-from playbook.runtime.rendering import Renderer
+from playbook.runtime.rendering import Renderer, render_problems
 
 #: `--assume NODE=WORD`: the words and the outcome each one fixes.
 ASSUMPTIONS = {"ok": Fate.OK, "failed": Fate.FAILED, "skipped": Fate.SKIPPED}
@@ -102,8 +102,6 @@ class Plan:
 
 def parse_assumptions(program: Program, items: tuple[str, ...]) -> dict[str, Fate]:
     """`--assume NODE=ok|failed|skipped` items, checked against the program's nodes."""
-    from playbook.diagnostics import did_you_mean
-
     assumed: dict[str, Fate] = {}
     for item in items:
         node_id, equals, word = item.partition("=")
@@ -127,7 +125,7 @@ def make_plan(
     values: Mapping[str, Any],
     missing: tuple[VariableDef, ...],
     assumed: Mapping[str, Fate],
-    redact: Any = str,
+    redact: Callable[[str], str] = str,
 ) -> Plan:
     """The plan of a run with `values` bound (`missing` not given) and `assumed` outcomes."""
     unknown = {variable.name for variable in missing}
@@ -138,7 +136,7 @@ def make_plan(
         domains={v.name: v.choices for v in missing if v.choices is not None},
         assumed=assumed,
     )
-    rendered = _rendered_nodes(program, values, complete=not unknown)
+    rendered = _rendered_nodes(program, values, not unknown, redact)
     try:
         title = redact(Renderer(values).runbook(program.runbook)[0])
     except PlaybookError:
@@ -174,20 +172,23 @@ def make_plan(
     return Plan(program, title, tuple(planned), tuple(sorted(unknown)), dict(assumed), tuple(notes))
 
 
-def _rendered_nodes(program: Program, values: Mapping[str, Any], complete: bool) -> dict[str, Node]:
+def _rendered_nodes(
+    program: Program, values: Mapping[str, Any], complete: bool, redact: Callable[[str], str]
+) -> dict[str, Node]:
     """Each node rendered with the values given; one whose templates need a missing variable
     keeps its templates. With every value given, a template that fails stops the plan, as it
-    would stop the run before its first step."""
+    stops the run before its first step."""
     renderer = Renderer(values)
+    if complete:
+        problems = render_problems(program, renderer)
+        if problems:
+            raise PlaybookError([replace(p, message=redact(p.message)) for p in problems])
     rendered = {}
-    problems = []
     for node in program.nodes:
         try:
             rendered[node.id] = renderer.node(node)
-        except PlaybookError as error:
-            problems.extend(error.diagnostics)
-    if complete and problems:
-        raise PlaybookError(problems)
+        except PlaybookError:
+            continue  # it needs a variable not given
     return rendered
 
 
@@ -267,7 +268,7 @@ _FATE_WORDS = {
 }
 
 
-def _questions(node: Node, redact: Any) -> tuple[Question, ...]:
+def _questions(node: Node, redact: Callable[[str], str]) -> tuple[Question, ...]:
     questions = []
     if node.prompt_before:
         questions.append(Question("before", redact(node.prompt_before)))

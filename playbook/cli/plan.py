@@ -5,13 +5,16 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from playbook.cli.app import cli, echo_warnings, runbook_argument
 from playbook.cli.variables import given_variable_options
 from playbook.runtime.variables import VariableSources
+
+if TYPE_CHECKING:
+    from playbook.planning import Plan
 
 
 @cli.command()
@@ -53,7 +56,7 @@ def plan(
 
 
 def _plan_lines(
-    result: Any, file: Path, shown: dict[str, Any], origins: dict[str, str]
+    result: Plan, file: Path, shown: dict[str, Any], origins: dict[str, str]
 ) -> list[str]:
     from playbook.conversion import convert
     from playbook.planning import Course
@@ -116,7 +119,7 @@ _QUESTION_WORDS = {
 }
 
 
-def _plan_json(result: Any, shown: dict[str, Any]) -> dict[str, Any]:
+def _plan_json(result: Plan, shown: dict[str, Any]) -> dict[str, Any]:
     return {
         "runbook": result.title,
         "variables": shown,
