@@ -14,7 +14,7 @@ from plan_support import REPO
 
 PACKAGE = REPO / "playbook"
 ALLOWED = {"playbook.compiler.ir", "playbook.compiler.ast"}
-MODULES = sorted((PACKAGE / "runtime").rglob("*.py")) + [PACKAGE / "evaluation.py"]
+MODULES = [*sorted((PACKAGE / "runtime").rglob("*.py")), PACKAGE / "evaluation.py"]
 
 
 def _compiler_imports(path: Path) -> set[str]:
