@@ -9,8 +9,8 @@ never runs and why; with the questions the operator will be asked.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -18,7 +18,6 @@ from playbook.compiler.ast import Expr, Variable, node_references, walk
 from playbook.compiler.branches import step_of
 from playbook.compiler.ir import ManualNode, Node, Program, VariableDef
 from playbook.compiler.prospects import (
-    ALL_FATES,
     ATTEMPT_FATES,
     Fate,
     Knowledge,
@@ -125,7 +124,6 @@ def make_plan(
     values: Mapping[str, Any],
     missing: tuple[VariableDef, ...],
     assumed: Mapping[str, Fate],
-    redact: Callable[[str], str] = str,
 ) -> Plan:
     """The plan of a run with `values` bound (`missing` not given) and `assumed` outcomes."""
     unknown = {variable.name for variable in missing}
@@ -136,9 +134,9 @@ def make_plan(
         domains={v.name: v.choices for v in missing if v.choices is not None},
         assumed=assumed,
     )
-    rendered = _rendered_nodes(program, values, not unknown, redact)
+    rendered = _rendered_nodes(program, values, not unknown)
     try:
-        title = redact(Renderer(values).runbook(program.runbook)[0])
+        title = Renderer(values).runbook(program.runbook)[0]
     except PlaybookError:
         title = program.runbook.title
     steps = [
@@ -157,12 +155,12 @@ def make_plan(
                 f" {step.id} {course.value}" + (f" ({reason})" if reason else "")
             )
         shown = rendered.get(step.id, node)
-        questions = _questions(shown, redact) if prospect.may_attempt else ()
+        questions = _questions(shown) if prospect.may_attempt else ()
         planned.append(
             PlannedNode(
                 node,
                 course,
-                redact(reason),
+                reason,
                 assumed.get(step.id) if _applies(assumed.get(step.id), prospect) else None,
                 step.critical,
                 prospect,
@@ -172,9 +170,7 @@ def make_plan(
     return Plan(program, title, tuple(planned), tuple(sorted(unknown)), dict(assumed), tuple(notes))
 
 
-def _rendered_nodes(
-    program: Program, values: Mapping[str, Any], complete: bool, redact: Callable[[str], str]
-) -> dict[str, Node]:
+def _rendered_nodes(program: Program, values: Mapping[str, Any], complete: bool) -> dict[str, Node]:
     """Each node rendered with the values given; one whose templates need a missing variable
     keeps its templates. With every value given, a template that fails stops the plan, as it
     stops the run before its first step."""
@@ -182,7 +178,7 @@ def _rendered_nodes(
     if complete:
         problems = render_problems(program, renderer)
         if problems:
-            raise PlaybookError([replace(p, message=redact(p.message)) for p in problems])
+            raise PlaybookError(problems)
     rendered = {}
     for node in program.nodes:
         try:
@@ -246,8 +242,8 @@ def _because(trigger: Expr, prospects: Mapping[str, Prospect], knowledge: Knowle
     facts = []
     for target in dict.fromkeys(target for target, _ in node_references(trigger)):
         fates = prospects[target].fates if target in prospects else frozenset()
-        if not fates or fates == ALL_FATES:
-            continue
+        if not fates or fates >= ATTEMPT_FATES:
+            continue  # it may succeed or fail: that says nothing about this condition
         words = [
             _FATE_WORDS[fate] + (" (assumed)" if knowledge.assumed.get(target) is fate else "")
             for fate in sorted(fates, key=list(Fate).index)
@@ -268,12 +264,12 @@ _FATE_WORDS = {
 }
 
 
-def _questions(node: Node, redact: Callable[[str], str]) -> tuple[Question, ...]:
+def _questions(node: Node) -> tuple[Question, ...]:
     questions = []
     if node.prompt_before:
-        questions.append(Question("before", redact(node.prompt_before)))
+        questions.append(Question("before", node.prompt_before))
     if isinstance(node, ManualNode):
-        questions.append(Question("approval", redact(node.prompt_after)))
+        questions.append(Question("approval", node.prompt_after))
     elif node.prompt_after:
-        questions.append(Question("after", redact(node.prompt_after)))
+        questions.append(Question("after", node.prompt_after))
     return tuple(questions)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from playbook.cli.app import cli, runbook_argument
+from playbook.cli.app import cli, echo, runbook_argument
 from playbook.cli.execution import open_store, state_path_option
 
 
@@ -27,7 +27,7 @@ def explain(file: Path, run_id: int, node: str, state_path: Path) -> None:
     with open_store(state_path, OpenMode.READ_ONLY) as store:
         record = store.run(run_id)
         if record is not None and record.runbook_path != str(file.resolve()):
-            click.echo(f"note: run {run_id} was started from {record.runbook_path}", err=True)
+            echo(f"note: run {run_id} was started from {record.runbook_path}", err=True)
         lines = explain_node(store, run_id, node)
     for line in lines:
-        click.echo(line)
+        echo(line)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from playbook.cli.app import cli, echo_warnings, runbook_argument
+from playbook.cli.app import cli, echo, echo_warnings, runbook_argument, use_redactor
 from playbook.cli.variables import given_variable_options
 from playbook.runtime.variables import VariableSources
 
@@ -46,13 +46,14 @@ def plan(
     assumed = parse_assumptions(program, assume)
     sources = dataclasses.replace(variable_sources, interactive=False)
     bound, missing = bind_available(program, sources)
+    use_redactor(bound.redactor)
     echo_warnings(bound.warnings, [])
-    result = make_plan(program, bound.values, missing, assumed, bound.redact)
+    result = make_plan(program, bound.values, missing, assumed)
     if as_json:
-        click.echo(json.dumps(_plan_json(result, bound.displayable()), indent=2))
+        echo(json.dumps(_plan_json(result, bound.displayable()), indent=2))
         return
     for line in _plan_lines(result, file, bound.displayable(), bound.origins):
-        click.echo(line)
+        echo(line)
 
 
 def _plan_lines(
