@@ -15,6 +15,7 @@ from typing import Any
 
 from playbook.compiler.ast import Variable, node_references, walk
 from playbook.compiler.ir import Node, NodeState, Program, RunStatus
+from playbook.compiler.words import value_in_words
 from playbook.diagnostics import PlaybookError, did_you_mean
 from playbook.runtime.store import NodeRecord, RunRecord, Store
 
@@ -138,7 +139,11 @@ def _because(run: _Run, node: Node) -> str:
     ]
     values = run.record.variables
     for name in dict.fromkeys(i.name for i in walk(node.trigger.expr) if isinstance(i, Variable)):
-        facts.append(f"{name} was {values[name]!r}" if name in values else f"{name} had no value")
+        facts.append(
+            f"{name} was {value_in_words(values[name])}"
+            if name in values
+            else f"{name} had no value"
+        )
     return ", ".join(facts)
 
 

@@ -25,7 +25,7 @@ from playbook.compiler.prospects import (
     Verdict,
     foresee,
 )
-from playbook.compiler.words import in_words
+from playbook.compiler.words import in_words, value_in_words
 from playbook.diagnostics import PlaybookError, did_you_mean
 from playbook.evaluation import Unknown
 from playbook.runtime.rendering import Renderer, render_problems
@@ -252,7 +252,7 @@ def _because(trigger: Expr, prospects: Mapping[str, Prospect], knowledge: Knowle
     for item in dict.fromkeys(i.name for i in walk(trigger) if isinstance(i, Variable)):
         value = knowledge.variables.get(item)
         if item in knowledge.variables and not isinstance(value, Unknown):
-            facts.append(f"{item} is {value!r}")
+            facts.append(f"{item} is {value_in_words(value)}")
     return ": " + ", ".join(facts) if facts else ""
 
 

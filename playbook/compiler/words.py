@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from playbook.compiler.ast import BoolOp, Call, Expr, Literal, Not
 
 _CALLS = {
@@ -37,3 +40,10 @@ def _call(call: Call, negated: bool) -> str | None:
     if words is None or not (isinstance(argument, Literal) and isinstance(argument.value, str)):
         return None
     return f"{argument.value} {words[negated]}"
+
+
+def value_in_words(value: Any) -> str:
+    """A variable's value as a condition writes it: 'prod', 3, true, ["a", "b"]."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return Literal(value).to_text()
+    return json.dumps(value)
