@@ -97,6 +97,15 @@ class _Fields:
             f"{self.where} {message}", path=self.path, key=self.anchor or key, hint=hint
         )
 
+    def warning(self, key: str, message: str, hint: str) -> None:
+        self.found.report(
+            f"{self.where} {message}",
+            path=self.path,
+            key=self.anchor or key,
+            hint=hint,
+            severity="warning",
+        )
+
     def unknown(
         self,
         allowed: tuple[str, ...],
@@ -420,13 +429,11 @@ def _check_compatible_fields(fields: _Fields, node_type: str) -> None:
             f"remove id, or rename the table to [{_table_key(str(fields.table['id']))}]",
         )
     if node_type == "Manual" and "timeout" in fields.table:
-        fields.found.report(
-            f"node {node_id!r}: 'timeout' has no effect on a Manual node",
-            path=fields.path,
-            key="timeout",
-            hint="remove it: a Manual node waits for the operator's answer"
+        fields.warning(
+            "timeout",
+            "'timeout' has no effect on a Manual node",
+            "remove it: a Manual node waits for the operator's answer"
             " (execution.interactive_timeout bounds every question)",
-            severity="warning",
         )
 
 
@@ -517,12 +524,8 @@ def _dependency_entries(fields: _Fields) -> tuple[str, ...] | None:
     depends_on = fields.table["depends_on"]
     if depends_on == "":
         # Playbook 1.3 reads an empty string as no dependency; say so rather than guess.
-        fields.found.report(
-            f'node {fields.path[0]!r}: depends_on = "" means no dependencies',
-            path=fields.path,
-            key="depends_on",
-            hint="write depends_on = [] to say so",
-            severity="warning",
+        fields.warning(
+            "depends_on", 'depends_on = "" means no dependencies', "write depends_on = [] to say so"
         )
         return ()
     if isinstance(depends_on, list):
@@ -545,13 +548,7 @@ def _condition(fields: _Fields) -> str | None:
     when = fields.text("when", None)
     if when == "":
         # Playbook 1.3 runs a node whose `when` is empty; so does this one, and says so.
-        fields.found.report(
-            f'node {fields.path[0]!r}: when = "" is no condition: the node always runs',
-            path=fields.path,
-            key="when",
-            hint="remove `when`",
-            severity="warning",
-        )
+        fields.warning("when", 'when = "" is no condition: the node always runs', "remove `when`")
         return None
     return when
 
