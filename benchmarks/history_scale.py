@@ -28,7 +28,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from playbook.cli import cli
-from playbook.compiler import compile_file
+from playbook.compiler import load_program
 from playbook.runtime.store import Store
 
 TITLE = "Scale drill {{ENV}}"
@@ -321,7 +321,7 @@ def main() -> None:
         directory = Path(name)
         source = directory / "scale.playbook.toml"
         source.write_text(runbook(nodes), encoding="utf-8")
-        ir = compile_file(source).program.dumps()
+        ir = load_program(source).program.dumps()
         database = directory / "run.db"
         started = time.perf_counter()
         fill(database, runs, nodes, ir, str(source.resolve()))

@@ -16,7 +16,7 @@ import pytest
 from history_support import invoke
 from runtime_support import Workspace
 
-from playbook.compiler import compile_file
+from playbook.compiler import load_program
 from playbook.runtime.ownership import RunLock
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
@@ -30,7 +30,7 @@ def many(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     ws = Workspace(tmp_path_factory.mktemp("many"))
     source = ws.runbook(runbook(NODES), "scale.playbook.toml")
     ws.db.parent.mkdir()
-    fill(ws.db, RUNS, NODES, compile_file(source).program.dumps(), str(source))
+    fill(ws.db, RUNS, NODES, load_program(source).program.dumps(), str(source))
     # The last run is still RUNNING: its owner holds its lock (without one it is orphaned).
     owner = RunLock(ws.db.with_name("run.db.locks"), RUNS)
     assert owner.acquire()

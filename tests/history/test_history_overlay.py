@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from history_support import Drill
 
 from playbook.cli import cli
-from playbook.compiler import compile_file
+from playbook.compiler import load_program
 from playbook.compiler.ir import Program
 from playbook.diagrams import to_dot, to_mermaid
 from playbook.diagrams.visitor import RunOverlay
@@ -42,7 +42,7 @@ RENDERERS: dict[str, Callable[[Program, RunOverlay | None], str]] = {
 
 @pytest.mark.parametrize("suffix", RENDERERS)
 def test_golden_run_diagram(suffix: str, update_golden: bool) -> None:
-    actual = RENDERERS[suffix](compile_file(PIPELINE).program, PIPELINE_RUN)
+    actual = RENDERERS[suffix](load_program(PIPELINE).program, PIPELINE_RUN)
     golden = GOLDEN / f"deployment-pipeline.run.{suffix}"
     if update_golden:
         golden.parent.mkdir(exist_ok=True)
@@ -74,7 +74,7 @@ def test_the_golden_run_diagrams_show_every_state_and_the_legend() -> None:
 
 
 def test_a_run_is_drawn_with_the_states_it_recorded(drill: Drill, tmp_path: Path) -> None:
-    program = compile_file(drill.file).program
+    program = load_program(drill.file).program
     expected = {
         "retried": RunOverlay(
             "Release drill prod · run {id}: OK",
