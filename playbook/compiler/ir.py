@@ -295,6 +295,11 @@ class Program:
     def nodes_by_id(self) -> dict[str, Node]:
         return {node.id: node for node in self.nodes}
 
+    @functools.cached_property
+    def positions(self) -> dict[str, int]:
+        """Each node's position in the topological `order`."""
+        return {node_id: index for index, node_id in enumerate(self.order)}
+
     def to_json(self) -> dict[str, Any]:
         return {
             "ir_version": IR_VERSION,

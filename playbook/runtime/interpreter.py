@@ -30,8 +30,10 @@ from playbook.runtime.executors import Context, execute, needs_operator, owns_te
 from playbook.runtime.journal import Journal
 from playbook.runtime.machine import NodeMachine, RunMachine
 from playbook.runtime.outcome import AttemptOutcome
+from playbook.runtime.outlook import next_step_may_run
 from playbook.runtime.ownership import StopRequested
 from playbook.runtime.prompts import InputClosed, Prompter
+from playbook.runtime.questions import AFTER_FAILURE, after_failure, unknown_outcome
 from playbook.runtime.recovery import recover
 from playbook.runtime.rendering import Renderer
 from playbook.runtime.rules import NodeFacts
@@ -40,13 +42,6 @@ from playbook.runtime.store import NodeRecord, Store
 from playbook.runtime.variables import BoundVariables
 from playbook.runtime.watchdog import Watchdog
 from playbook.runtime.workers import Workers
-
-#: The operator's answers to a failure, in the order the menu offers them.
-DECISIONS = ("retry", "skip", "abort")
-SETTLED = frozenset({NodeState.OK, NodeState.FAILED, NodeState.SKIPPED})
-#: The operator's answers about an interrupted attempt: menu key → word, key → transition.
-UNKNOWN_OUTCOME_MENU = {"r": "run again", "s": "succeeded", "f": "failed"}
-UNKNOWN_OUTCOME = {"r": "rerun", "s": "mark_ok", "f": "mark_failed"}
 
 
 class Stopped(KeyboardInterrupt):
@@ -121,7 +116,6 @@ class Interpreter:
             plugin_configs=renderer.plugin_configs(program.runbook),
         )
         self.scheduler = Scheduler(program, ())
-        self.order_positions = {node_id: index for index, node_id in enumerate(program.order)}
 
     def execute(self) -> RunStatus:
         """Run every node that is not yet done; returns the run's final status."""
@@ -172,11 +166,7 @@ class Interpreter:
 
     def _unknown_outcome(self, node: Node, record: NodeRecord) -> str:
         """Ask what became of an attempt that never finished: run again, succeeded or failed."""
-        question = (
-            f"{node.id}: attempt {record.attempts} was interrupted, outcome unknown."
-            " Run it again or record it?"
-        )
-        answer = UNKNOWN_OUTCOME[self.prompter.choose(question, UNKNOWN_OUTCOME_MENU)]
+        answer = unknown_outcome(self.prompter, node.id, record.attempts)
         operator = self.settings.operator
         self.journal.log(logging.INFO, f"{operator} chose {answer} for node {node.id!r}")
         return answer
@@ -295,49 +285,20 @@ class Interpreter:
         if isinstance(node, ManualNode):
             return ""
         question = self.renderer.node(node).prompt_after
-        if question == DEFAULT_PROMPT_AFTER and not self._next_step_may_run(node):
+        if question == DEFAULT_PROMPT_AFTER and not next_step_may_run(
+            self.program,
+            self.renderer,
+            self.variables.values,
+            self.nodes.states,
+            self.attempts,
+            node,
+        ):
             return ""
         return question
 
-    def _next_step_may_run(self, current: Node) -> bool:
-        """Whether a node not yet started may still run once `current` has succeeded.
-
-        A pending node may run unless it says `skip = true` or its condition is already false
-        with the outcomes known now (`current` counted as succeeded). A condition that needs
-        the outcome of a node not yet settled, or that cannot be evaluated, may hold.
-        """
-        states = self.nodes.states
-        outcomes = node_outcomes(states, self.attempts)
-
-        def known(function: str, node_id: str) -> bool:
-            if node_id == current.id:
-                return function in ("has_succeeded", "has_run")
-            if states[node_id] not in SETTLED:
-                raise ConditionError(f"the outcome of {node_id!r} is not known yet")
-            return outcomes(function, node_id)
-
-        order = self.program.order
-        start = self.order_positions[current.id]
-        # From `current` on, in the IR's order: in a chain the very next node decides at once.
-        for offset in range(1, len(order)):
-            node_id = order[(start + offset) % len(order)]
-            if states[node_id] is not NodeState.PENDING:
-                continue
-            rendered = self.renderer.node(self.program.node(node_id))
-            if rendered.skip:
-                continue
-            if rendered.trigger is None:
-                return True
-            try:
-                if Evaluator(self.variables.values, known).truth(rendered.trigger.expr):
-                    return True
-            except ConditionError:
-                return True
-        return False
-
     def _failed(self, node: Node, facts: NodeFacts) -> None:
         """The machine's rules say what may follow a failure; the operator chooses among it."""
-        options = [word for word in DECISIONS if self.nodes.allows(node.id, word, facts)]
+        options = [word for word in AFTER_FAILURE if self.nodes.allows(node.id, word, facts)]
         if facts.attempted and "retry" not in options:
             self.display.note(
                 f"{node.id}: no retries left (--max-retries {self.settings.max_retries})"
@@ -349,8 +310,7 @@ class Interpreter:
             raise RunFailed(message)
         if facts.critical:
             self.display.note(f"{node.id} is critical: it cannot be skipped")
-        menu = {word[0]: word for word in options}
-        decision = menu[self.prompter.choose(f"{node.id} failed. What now?", menu)]
+        decision = after_failure(self.prompter, node.id, options)
         operator = self.settings.operator
         self.journal.log(logging.INFO, f"{operator} chose {decision} for node {node.id!r}")
         if decision == "retry":

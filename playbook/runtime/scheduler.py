@@ -17,8 +17,7 @@ from playbook.compiler.ir import Node, Program
 class Scheduler:
     def __init__(self, program: Program, settled: Iterable[str]) -> None:
         self._nodes = [program.node(node_id) for node_id in program.order]
-        position = {node.id: index for index, node in enumerate(self._nodes)}
-        self._position = position
+        position = self._position = program.positions
         self._followers: list[list[int]] = [[] for _ in self._nodes]
         for index, node in enumerate(self._nodes):
             for upstream in node.upstream:
