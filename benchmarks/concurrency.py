@@ -2,6 +2,7 @@
 
 Part 1: an ABORTED run is resumed by two processes at the same moment, 20 times; exactly one
 may proceed (the other stops at once, naming the owner) and the node runs once more, not twice.
+The resumed step takes a second, so the two overlap even when start-up is slow.
 Part 2: six `playbook run`s start together on one database with backups on, 10 rounds; every
 one must succeed and every backup must pass `PRAGMA integrity_check`.
 Usage: python benchmarks/concurrency.py [DOUBLE_RESUMES [ROUNDS [RUNS_PER_ROUND]]]
@@ -24,7 +25,7 @@ title = "Fails once"
 
 [step]
 type = "Command"
-command_name = "if [ -f {flag} ]; then sleep 0.3; echo done; else touch {flag}; exit 1; fi"
+command_name = "if [ -f {flag} ]; then sleep 1; echo done; else touch {flag}; exit 1; fi"
 prompt_after = ""
 """
 QUICK = '[runbook]\ntitle = "Quick"\n[a]\ntype = "Command"\ncommand_name = "true"\n'
