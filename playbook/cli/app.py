@@ -2,25 +2,96 @@
 
 from __future__ import annotations
 
-import traceback
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from playbook import __version__
 from playbook.diagnostics import Diagnostic, PlaybookError
 
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
 EXIT_ERROR = 1
 EXIT_INTERNAL = 2
+
+
+@dataclass(frozen=True)
+class LazyCommand:
+    """A subcommand known by name and short help; its module is imported only to run it.
+
+    `playbook --help` and completing a command name list these without importing any of them:
+    start-up costs only what the command that runs needs.
+    """
+
+    name: str
+    #: "module:attribute" of the `click.Command`.
+    target: str
+    short_help: str
+
+    def load(self) -> click.Command:
+        module, _, attribute = self.target.partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        if not isinstance(command, click.Command) or command.name != self.name:
+            raise TypeError(f"{self.target} is not the click command {self.name!r}")
+        return command
 
 
 class PlaybookGroup(click.Group):
     """Turns user errors into one readable message and an exit code, never a traceback.
 
-    Every message it prints, tracebacks included, passes through the command's redactor.
+    Every message it prints, tracebacks included, passes through the command's redactor. Its
+    subcommands are `LazyCommand`s, loaded on first use.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands: dict[str, LazyCommand] = {}
+
+    def add_lazy_commands(self, commands: Iterable[LazyCommand]) -> None:
+        self.lazy_commands.update((command.name, command) for command in commands)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy_commands:
+            self.add_command(self.lazy_commands[cmd_name].load())
+        return super().get_command(ctx, cmd_name)
+
+    def _short_helps(self, ctx: click.Context, prefix: str = "") -> list[tuple[str, str]]:
+        """(name, short help) of every command starting with `prefix`, importing none."""
+        rows = []
+        for name in self.list_commands(ctx):
+            if not name.startswith(prefix):
+                continue
+            if name in self.lazy_commands:
+                rows.append((name, self.lazy_commands[name].short_help))
+            else:
+                command = self.commands[name]
+                if not command.hidden:
+                    rows.append((name, command.get_short_help_str()))
+        return rows
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = self._short_helps(ctx)
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        from click.shell_completion import CompletionItem
+
+        commands = [
+            CompletionItem(name, help=short_help)
+            for name, short_help in self._short_helps(ctx, incomplete)
+        ]
+        # The group's own options; click.Group's version would import every command.
+        return commands + click.Command.shell_complete(self, ctx, incomplete)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -33,6 +104,8 @@ class PlaybookGroup(click.Group):
             raise
         except Exception as error:
             if ctx.obj and ctx.obj.get("verbose"):
+                import traceback  # only for this rare case: it is not cheap to import
+
                 echo("".join(traceback.format_exception(error)).rstrip(), err=True)
             else:
                 echo(

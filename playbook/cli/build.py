@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 
 import click
 
-from playbook.cli.app import EXIT_ERROR, cli, echo, echo_warnings, runbook_argument
+from playbook.cli.app import EXIT_ERROR, echo, echo_warnings, runbook_argument
 from playbook.cli.variables import (
     check_json,
     check_lines,
@@ -26,7 +26,7 @@ from playbook.plugins import PluginRegistry, check_nodes
 from playbook.runtime.variables import VariableSources, missing_error
 
 
-@cli.command("compile")
+@click.command("compile")
 @runbook_argument
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the IR here."
@@ -46,7 +46,7 @@ def compile_command(file: Path, output: Path | None) -> None:
     click.echo(f"wrote {output} ({len(result.program.nodes)} nodes)", err=True)
 
 
-@cli.command()
+@click.command()
 @runbook_argument
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option(

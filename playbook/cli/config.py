@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from playbook.cli.app import EXIT_ERROR, cli
+from playbook.cli.app import EXIT_ERROR
 from playbook.diagnostics import PlaybookError
 from playbook.settings import (
     LoadedSettings,
@@ -31,7 +31,7 @@ def current_settings() -> Settings:
     return meta[_META_KEY]
 
 
-@cli.command("config")
+@click.command("config")
 @click.option("--show", is_flag=True, help="Print the settings in effect and where they came from.")
 @click.option(
     "--init",

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from playbook.cli.app import cli
 from playbook.compiler import compile
 from playbook.diagnostics import PlaybookError
 
@@ -56,7 +55,7 @@ def _file_name(title: str) -> str:
     return f"{slug}.playbook.toml"
 
 
-@cli.command()
+@click.command()
 @click.option("--title", required=True, help="The runbook's title.")
 @click.option("--author", default="", help="Who maintains it.")
 @click.option("--description", default="", help="What it is for.")

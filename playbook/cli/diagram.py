@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from playbook.cli.app import cli, echo_warnings, runbook_argument
+from playbook.cli.app import echo_warnings, runbook_argument
 from playbook.cli.config import current_settings
 from playbook.cli.state import configured_state_path, optional_state_path_option
 from playbook.compiler import load_program
@@ -26,7 +26,7 @@ DEFAULT_FORMAT = "png"
 RUNBOOK_SUFFIXES = (".playbook.toml", ".ir.json")
 
 
-@cli.command("view-dag")
+@click.command("view-dag")
 @runbook_argument
 @click.option(
     "-o",

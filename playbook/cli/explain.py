@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from playbook.cli.app import cli, echo, runbook_argument
+from playbook.cli.app import echo, runbook_argument
 from playbook.cli.execution import open_store, state_path_option
 
 
-@cli.command()
+@click.command()
 @runbook_argument
 @click.argument("run_id", type=int)
 @click.argument("node")

@@ -10,7 +10,6 @@ from rich.table import Table
 from rich.text import Text
 
 from playbook import __version__
-from playbook.cli.app import cli
 from playbook.cli.config import current_settings
 from playbook.cli.state import state_path_option
 from playbook.history import open_history
@@ -22,7 +21,7 @@ from playbook.history.runs import active_durations
 from playbook.history.statistics import NodeStats, WorkflowStats, node_stats, workflow_stats
 
 
-@cli.command()
+@click.command()
 @click.argument("workflow", required=False, metavar="[RUNBOOK_OR_TITLE]")
 @click.option("--plugins", is_flag=True, help="List installed plugins and their functions.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (its shape: docs/history.md).")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from playbook.cli.app import cli, echo, echo_warnings, runbook_argument, use_redactor
+from playbook.cli.app import echo, echo_warnings, runbook_argument, use_redactor
 from playbook.cli.variables import given_variable_options
 from playbook.runtime.variables import VariableSources
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from playbook.planning import Plan
 
 
-@cli.command()
+@click.command()
 @runbook_argument
 @given_variable_options
 @click.option(

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from playbook.cli.app import cli
 from playbook.cli.config import current_settings
 from playbook.cli.state import state_path_flag, state_path_option
 from playbook.diagnostics import PlaybookError, did_you_mean
@@ -21,7 +20,7 @@ from playbook.history.runs import captured, detail, summaries
 PAGE_SIZE = 20
 
 
-@cli.command()
+@click.command()
 @click.argument("workflow", metavar="RUNBOOK_OR_TITLE")
 @click.argument("run_id", type=int, required=False)
 @click.option("--run-id", "run_id_option", type=int, help="The same as RUN_ID.")

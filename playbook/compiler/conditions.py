@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from playbook.compiler.ast import (
     CONDITION_FUNCTIONS,
@@ -22,8 +23,10 @@ from playbook.compiler.ast import (
 from playbook.compiler.ir import Edge, VariableDef
 from playbook.compiler.source import Findings
 from playbook.compiler.unit import NodeDraft, Unit
-from playbook.compiler.when import ConditionParser, WhenSyntaxError
 from playbook.diagnostics import did_you_mean
+
+if TYPE_CHECKING:
+    from playbook.compiler.when import ConditionParser, WhenSyntaxError
 
 #: Reports a problem at an expression: (expression, message, hint).
 Report = Callable[..., None]
@@ -31,6 +34,10 @@ Report = Callable[..., None]
 
 def attach_conditions(unit: Unit) -> Unit:
     """Each node's `when` parsed and checked; every node it names becomes an upstream edge."""
+    if all(node.when is None for node in unit.drafts):
+        return unit  # the parser (Lark and its grammar) loads only for a runbook with conditions
+    from playbook.compiler.when import ConditionParser
+
     found = Findings(unit.source)
     by_name = {variable.name: variable for variable in unit.variables}
     known = {node.id for node in unit.drafts}
@@ -76,6 +83,8 @@ def _parse(
     parser: ConditionParser,
 ) -> Expr | None:
     assert node.when is not None
+    from playbook.compiler.when import WhenSyntaxError
+
     if node.when not in parsed_texts:
         try:
             parsed_texts[node.when] = parser.parse(node.when)

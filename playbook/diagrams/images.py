@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import graphviz
-
 from playbook.diagnostics import PlaybookError
 
 IMAGE_FORMATS = ("png", "svg")
@@ -11,6 +9,8 @@ IMAGE_FORMATS = ("png", "svg")
 
 def render_image(dot_text: str, image_format: str) -> bytes:
     """The image `dot` draws from `dot_text`; a missing or failing `dot` is the user's to fix."""
+    import graphviz  # only images need it: DOT and Mermaid text do not
+
     try:
         return graphviz.pipe("dot", image_format, dot_text.encode("utf-8"), quiet=True)
     except graphviz.ExecutableNotFound:

@@ -8,9 +8,10 @@ naming the distribution package that provides it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, entry_points
+from typing import TYPE_CHECKING
 
 from playbook.diagnostics import did_you_mean
 from playbook.domain.plugins import (
@@ -22,6 +23,9 @@ from playbook.domain.plugins import (
 )
 from playbook.plugins.binding import join_hints
 from playbook.plugins.schema import metadata_problems
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 GROUP = "playbook.plugins"
 
@@ -46,14 +50,28 @@ class PluginSource:
 
 
 class PluginRegistry:
-    """The installed plugins; load results are cached per registry, never globally."""
+    """The installed plugins; load results are cached per registry, never globally.
+
+    The installed packages are read on first use: a command whose runbook calls no plugin
+    never pays for scanning them (nor for importing `importlib.metadata`).
+    """
 
     def __init__(self, entries: Iterable[EntryPoint] | None = None) -> None:
-        found = entry_points(group=GROUP) if entries is None else entries
-        self._entries: dict[str, list[EntryPoint]] = {}
-        for entry in found:
-            self._entries.setdefault(entry.name, []).append(entry)
+        self._given = entries
         self._loaded: dict[str, tuple[type[Plugin], PluginMetadata] | PluginLoadError] = {}
+
+    @functools.cached_property
+    def _entries(self) -> dict[str, list[EntryPoint]]:
+        """The entry points by plugin name, read from the installed packages on first use."""
+        found = self._given
+        if found is None:
+            from importlib.metadata import entry_points
+
+            found = entry_points(group=GROUP)
+        entries: dict[str, list[EntryPoint]] = {}
+        for entry in found:
+            entries.setdefault(entry.name, []).append(entry)
+        return entries
 
     def names(self) -> list[str]:
         """Every installed plugin name, sorted; imports nothing."""

@@ -18,7 +18,6 @@ from typing import Any, TextIO
 
 from rich.color import ColorSystem
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
@@ -221,6 +220,9 @@ class Display:
         if self.ui.compact_output and not manual:
             return
         if text.strip():
+            # Markdown's parser (markdown-it, some 40 ms to import) loads only when there is some.
+            from rich.markdown import Markdown
+
             with self._lock:
                 self.console.print(Markdown(self.redact(text).strip()))
 
