@@ -1,8 +1,20 @@
-"""Options and fixtures shared by every test folder."""
+"""Options, fixtures and Hypothesis profiles shared by every test folder."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+
 import pytest
+from cli_support import Processes
+from hypothesis import HealthCheck, settings
+
+# `quick` keeps the everyday suite fast; CI sets PLAYBOOK_HYPOTHESIS_PROFILE=thorough. No
+# deadlines: a shared machine's pauses are not failures.
+_COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("quick", max_examples=50, **_COMMON)
+settings.register_profile("thorough", max_examples=1000, **_COMMON)
+settings.load_profile(os.environ.get("PLAYBOOK_HYPOTHESIS_PROFILE", "quick"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -18,3 +30,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def update_golden(request: pytest.FixtureRequest) -> bool:
     """True under `pytest --update-golden`: expected files are rewritten, not compared."""
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture
+def processes() -> Iterator[Processes]:
+    """Starts real processes; each is killed, with every process it started, after the test."""
+    started = Processes()
+    yield started
+    started.kill_all()

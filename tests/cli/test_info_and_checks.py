@@ -4,26 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_support import invoke as playbook
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-def playbook(
-    *args: str | Path, stdin: str = "", env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "playbook", *map(str, args)],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
 
 
 @pytest.fixture
@@ -39,9 +25,9 @@ def write(tmp_path: Path, text: str, name: str = "book.playbook.toml") -> Path:
 
 def test_info_reports_runs_and_plugins(state: Path) -> None:
     before = playbook("info", "--state-path", state)
-    assert before.returncode == 0
+    assert before.code == 0
     assert "none yet" in before.stdout
-    assert playbook("run", EXAMPLES / "hello.playbook.toml", "--state-path", state).returncode == 0
+    assert playbook("run", EXAMPLES / "hello.playbook.toml", "--state-path", state).code == 0
     after = playbook("info", "--state-path", state)
     assert "1 OK" in after.stdout
     for plugin in ("python", "http", "my-plugin", "example"):
@@ -50,7 +36,7 @@ def test_info_reports_runs_and_plugins(state: Path) -> None:
 
 def test_info_plugins_lists_functions_and_parameters() -> None:
     result = playbook("info", "--plugins")
-    assert result.returncode == 0
+    assert result.code == 0
     for word in ("notify", "sleep", "throw", "send_alert", "my_function", "expected_status"):
         assert word in result.stdout
 
@@ -58,15 +44,15 @@ def test_info_plugins_lists_functions_and_parameters() -> None:
 def test_show_lists_runs_of_a_title_newest_first(state: Path) -> None:
     hello = EXAMPLES / "hello.playbook.toml"
     for _ in range(2):
-        assert playbook("run", hello, "--state-path", state).returncode == 0
+        assert playbook("run", hello, "--state-path", state).code == 0
     result = playbook("show", "Hello, Playbook", "--state-path", state)
-    assert result.returncode == 0
+    assert result.code == 0
     rows = [line.split() for line in result.stdout.splitlines() if "OK" in line]
     assert [row[0] for row in rows] == ["2", "1"]
     assert rows[0][4] == "OK"
     assert rows[0][-4:] == ["3", "0", "0", "0"]  # nodes ok, failed, skipped, left
     missing = playbook("show", "No such runbook", "--state-path", state)
-    assert missing.returncode == 1
+    assert missing.code == 1
     assert f"error: no runs of 'No such runbook' in {state}" in missing.stderr
 
 
@@ -80,7 +66,7 @@ def test_validate_reports_an_unknown_plugin_function_and_parameter(tmp_path: Pat
         'function_params = { seconds = "soon", extra = 1 }\n',
     )
     result = playbook("validate", book)
-    assert result.returncode == 1
+    assert result.code == 1
     assert f"{book}:4: error: node 'a': unknown plugin 'slack'" in result.stderr
     assert "by convention named playbook-slack" in result.stderr
     assert f"{book}:9: error: node 'b': plugin 'python' has no function 'notfy'" in result.stderr
@@ -98,7 +84,7 @@ def test_run_refuses_a_mistyped_plugin_before_the_first_step(tmp_path: Path, sta
         'function_params = { message = "hi" }\n',
     )
     result = playbook("run", book, "--state-path", state)
-    assert result.returncode == 1
+    assert result.code == 1
     assert "unknown plugin 'pyhton'" in result.stderr
     assert "did you mean 'python'?" in result.stderr
     assert not marker.exists()
@@ -108,9 +94,9 @@ def test_run_refuses_a_mistyped_plugin_before_the_first_step(tmp_path: Path, sta
 def test_a_compiled_ir_runs_like_its_source(tmp_path: Path, state: Path) -> None:
     ir = tmp_path / "hello.ir.json"
     compiled = playbook("compile", EXAMPLES / "hello.playbook.toml", "-o", ir)
-    assert compiled.returncode == 0
+    assert compiled.code == 0
     result = playbook("run", ir, "--state-path", state)
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.stderr
     assert "Hello, operator!" in result.stdout
     with sqlite3.connect(state) as db:
         assert db.execute("SELECT status FROM runs").fetchall() == [("OK",)]
@@ -119,7 +105,7 @@ def test_a_compiled_ir_runs_like_its_source(tmp_path: Path, state: Path) -> None
 def test_an_ir_of_another_version_is_refused(tmp_path: Path, state: Path) -> None:
     ir = write(tmp_path, '{"ir_version": 99}', "old.ir.json")
     result = playbook("run", ir, "--state-path", state)
-    assert result.returncode == 1
+    assert result.code == 1
     assert "unsupported IR version 99" in result.stderr
     assert "recompile" in result.stderr
 
@@ -138,7 +124,7 @@ def test_a_secret_never_reaches_the_database_or_the_output(tmp_path: Path, state
     result = playbook(
         "run", book, "--state-path", state, "--max-retries", "1", stdin=f"{secret}\ns\n"
     )
-    assert result.returncode == 1
+    assert result.code == 1
     assert secret not in result.stdout + result.stderr
     assert "token=[REDACTED]" in result.stdout
     for path in state.parent.rglob("*"):
@@ -157,7 +143,7 @@ def test_the_specifications_plugin_runs_from_a_runbook(tmp_path: Path, state: Pa
         'function_params = { input = "the logs" }\nprompt_after = ""\n',
     )
     result = playbook("run", book, "--state-path", state)
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.stderr
     assert "Processed: the logs" in result.stdout
     with sqlite3.connect(state) as db:
         (stored,) = db.execute("SELECT result FROM attempts WHERE node_id = 'process'").fetchone()
@@ -166,7 +152,7 @@ def test_the_specifications_plugin_runs_from_a_runbook(tmp_path: Path, state: Pa
 
 def test_a_mistyped_runbook_path_suggests_the_file_meant() -> None:
     result = playbook("run", EXAMPLES / "helo.playbook.toml")
-    assert result.returncode == 1
+    assert result.code == 1
     assert "error: no such file:" in result.stderr
     assert "did you mean 'hello.playbook.toml'" in result.stderr
     assert "Traceback" not in result.stderr
@@ -176,7 +162,7 @@ def test_validate_json_reports_an_invalid_variable_as_json() -> None:
     result = playbook(
         "validate", EXAMPLES / "variables.playbook.toml", "--json", "--var", "ENVIRONMENT=qa"
     )
-    assert result.returncode == 1
+    assert result.code == 1
     report = json.loads(result.stdout)
     assert report["valid"] is False
     [error] = report["errors"]

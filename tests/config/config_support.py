@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from cli_support import Outcome, invoke
 
 from playbook.settings import LoadedSettings, load_settings
 
@@ -48,19 +48,6 @@ class Machine:
         environ.update(env)
         return environ
 
-    def command(self, *args: str | Path) -> list[str]:
-        return [sys.executable, "-m", "playbook", *map(str, args)]
-
-    def cli(
-        self, *args: str | Path, stdin: str = "", **env: str
-    ) -> subprocess.CompletedProcess[str]:
-        """`playbook ARGS…` run in the working folder."""
-        return subprocess.run(
-            self.command(*args),
-            cwd=self.cwd,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=self.process_environ(**env),
-            timeout=60,
-        )
+    def cli(self, *args: str | Path, stdin: str | None = "", **env: str) -> Outcome:
+        """`playbook ARGS…` run in the working folder (`stdin=KEEP_OPEN`: input never ends)."""
+        return invoke(*args, stdin=stdin, env=self.process_environ(**env), cwd=self.cwd)

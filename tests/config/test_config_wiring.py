@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 import sqlite3
 import stat
-import subprocess
 from contextlib import closing
 from pathlib import Path
 
 import pytest
+from cli_support import KEEP_OPEN
 from config_support import Machine
 
 FAILING = """
@@ -58,7 +58,7 @@ def test_state_path_and_max_retries_come_from_the_configuration(machine: Machine
     configure(machine, '[database]\npath = "~/state/custom.db"\n[execution]\nmax_retries = 1\n')
     runbook = machine.write(machine.cwd / "f.playbook.toml", FAILING)
     result = machine.cli("run", runbook, stdin="s\n")
-    assert result.returncode == 1, result.stderr
+    assert result.code == 1, result.stderr
     assert "broken: no retries left (--max-retries 1)" in result.stdout
     assert "broken failed. What now? [s]kip/[a]bort:" in result.stdout
     assert run_count(machine.home / "state" / "custom.db") == 1
@@ -78,7 +78,7 @@ def test_default_timeout_stops_a_command_without_its_own(machine: Machine) -> No
         '[runbook]\ntitle = "Slow"\n[wait]\ntype = "Command"\ncommand_name = "sleep 20"\n',
     )
     result = machine.cli("run", runbook, stdin="s\n")
-    assert result.returncode == 1
+    assert result.code == 1
     assert "timed out after 0.5 s" in result.stdout
 
 
@@ -89,33 +89,15 @@ def test_interactive_timeout_aborts_a_run_that_waits(machine: Machine) -> None:
         '[runbook]\ntitle = "Wait"\n[approve]\ntype = "Manual"\nprompt_after = "Approve?"\n',
     )
     # Standard input stays open: only the timeout can end this question.
-    process = subprocess.Popen(
-        machine.command("run", runbook),
-        cwd=machine.cwd,
-        env=machine.process_environ(),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdin is not None and process.stdout is not None and process.stderr is not None
-    try:
-        # Not communicate(): it would close standard input. The output is small enough to wait.
-        process.wait(timeout=30)
-        stdout, stderr = process.stdout.read(), process.stderr.read()
-    finally:
-        process.kill()
-        process.wait()
-        for pipe in (process.stdin, process.stdout, process.stderr):
-            pipe.close()
-    assert process.returncode == 130, stderr
+    result = machine.cli("run", runbook, stdin=KEEP_OPEN)
+    assert result.code == 130, result.stderr
     assert (
         "timed out after 1 s waiting for an answer to 'Approve? [y]es/[n]o:'"
         " (execution.interactive_timeout)"
-    ) in stdout
-    assert "Run status: ABORTED" in stdout
+    ) in result.stdout
+    assert "Run status: ABORTED" in result.stdout
     resumed = machine.cli("resume", runbook, stdin="y\n")
-    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert resumed.code == 0, resumed.text
 
 
 def test_backups_rotate_before_each_write(machine: Machine) -> None:
@@ -142,7 +124,7 @@ def test_a_database_that_is_not_playbooks_is_never_backed_up(machine: Machine) -
         db.execute("CREATE TABLE mine (x)")
     runbook = machine.write(machine.cwd / "f.playbook.toml", FAILING)
     result = machine.cli("run", runbook)
-    assert result.returncode == 1
+    assert result.code == 1
     assert "is an SQLite database, but not a Playbook state database" in result.stderr
     assert not (machine.cwd / "foreign.db.1").exists()
 
@@ -176,7 +158,7 @@ def test_the_log_file_records_the_run_without_its_secrets(machine: Machine) -> N
     result = machine.cli(
         "run", runbook, "--var", "TOKEN=hunter2", "--state-path", "r.db", stdin="s\n"
     )
-    assert result.returncode == 1
+    assert result.code == 1
     log = machine.home / "logs" / "playbook.log"
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
     messages = [line.split(" playbook.run: ")[1] for line in log.read_text().splitlines()]
@@ -194,7 +176,7 @@ def test_the_log_file_records_the_run_without_its_secrets(machine: Machine) -> N
     assert messages[0].endswith(": Deploy with [REDACTED]")
     assert messages[4].endswith(" chose skip for node 'broken'")
     assert levels == ["INFO", "DEBUG", "DEBUG", "WARNING", "INFO", "DEBUG", "WARNING"]
-    assert "hunter2" not in log.read_text() + result.stdout + result.stderr
+    assert "hunter2" not in log.read_text() + result.text
     assert "WARNING" not in result.stderr  # a log file takes the place of the console log
 
 
@@ -217,7 +199,7 @@ def ui_run(machine: Machine, ui: str, **env: str) -> str:
     configure(machine, f"[database]\npath = 'run.db'\n[ui]\n{ui}\n")
     runbook = machine.write(machine.cwd / "ui.playbook.toml", UI_RUNBOOK)
     result = machine.cli("run", runbook, stdin="y\n", **env)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.code == 0, result.text
     return result.stdout
 
 

@@ -1,4 +1,7 @@
-"""End-to-end helpers: the real CLI in a subprocess, fake tools on PATH, a real state database.
+"""End-to-end helpers: the real CLI, fake tools on PATH, a real state database.
+
+The CLI runs in-process (`cli_support.invoke`: real descriptors, a fresh environment and working
+directory per call); `spawn` starts it as a real process, for the tests about signals.
 
 Every test gets a workspace in `tmp_path`:
 
@@ -15,17 +18,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
-import sys
 import textwrap
 import time
 from contextlib import closing
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from click.testing import CliRunner
-
-from playbook.cli import cli
+from cli_support import Outcome, Processes, invoke, playbook_command
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 OPERATOR = "ops-tester"
@@ -58,22 +57,10 @@ echo "$name $*: done"
 """
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What the operator saw: the exit code and both output streams."""
-
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def text(self) -> str:
-        return self.stdout + self.stderr
-
-
 class Workspace:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, processes: Processes | None = None) -> None:
         self.root = root
+        self.processes = processes or Processes()
         self.bin = root / "bin"
         self.fake = root / "fake"
         self.db = root / "state" / "run.db"
@@ -115,38 +102,10 @@ class Workspace:
 
     def cli(self, *args: str | Path, answers: str = "", timeout: float = 60) -> Outcome:
         """Run `playbook ARGS…` with `answers` as its standard input."""
-        done = subprocess.run(
-            [sys.executable, "-m", "playbook", *map(str, args)],
-            input=answers,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            cwd=self.root,
-            env=self.env,
-            timeout=timeout,
-        )
-        return Outcome(done.returncode, done.stdout, done.stderr)
+        return invoke(*args, stdin=answers, env=self.env, cwd=self.root, timeout=timeout)
 
-    def invoke(self, *args: str | Path, answers: str = "") -> Outcome:
-        """Run `playbook ARGS…` in this process (click's runner), from the workspace."""
-        previous = Path.cwd()
-        os.chdir(self.root)
-        try:
-            # Settings from the environment this test runs in are unset (None), as for `cli`.
-            unset: dict[str, str | None] = {
-                k: None for k in os.environ if k.startswith("PLAYBOOK_")
-            }
-            result = CliRunner().invoke(
-                cli,
-                [str(arg) for arg in args],
-                input=answers,
-                env={**unset, **self.env},
-                catch_exceptions=False,
-            )
-        finally:
-            os.chdir(previous)
-        return Outcome(result.exit_code, result.stdout, result.stderr)
+    #: The same as `cli`, by the name some tests use.
+    invoke = cli
 
     def run(self, file: Path, *args: str, answers: str = "") -> Outcome:
         return self.cli("run", file, *args, "--state-path", self.db, answers=answers)
@@ -160,18 +119,9 @@ class Workspace:
     def spawn(
         self, file: Path, *args: str, stdin: int = subprocess.DEVNULL
     ) -> subprocess.Popen[str]:
-        """Start `playbook run` in its own session, as a shell starts a foreground job."""
-        return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "playbook",
-                "run",
-                str(file),
-                "--state-path",
-                str(self.db),
-                *args,
-            ],
+        """Start `playbook run` as a real process in its own session, as a shell starts a job."""
+        return self.processes.spawn(
+            playbook_command("run", file, "--state-path", self.db, *args),
             stdin=stdin,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -180,7 +130,6 @@ class Workspace:
             errors="replace",
             cwd=self.root,
             env=self.env,
-            start_new_session=True,
         )
 
     # The state database ---------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from variables_support import program_of
 
@@ -44,7 +44,6 @@ PLAIN = st.text(
 VALUES = st.lists(st.one_of(HOSTILE, PLAIN), max_size=8).map("".join)
 
 
-@settings(max_examples=60, deadline=None)
 @given(VALUES)
 def test_a_value_reaches_the_command_as_exactly_the_characters_given(value):
     bound = bind_variables(PROGRAM, VariableSources(cli=(f"VALUE={value}",), interactive=False))

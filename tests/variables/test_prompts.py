@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
+from cli_support import Processes
 from variables_support import ScriptedPrompt, program_of
 
 from playbook.diagnostics import PlaybookError
@@ -93,17 +94,12 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def test_answers_are_read_from_standard_input_when_it_is_a_pipe(tmp_path):
+def test_answers_are_read_from_standard_input_when_it_is_a_pipe(
+    tmp_path: Path, processes: Processes
+) -> None:
     runbook = tmp_path / "r.playbook.toml"
     runbook.write_text(PROGRAM.replace("secret = true", "secret = false"), encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(runbook)],
-        input="qa\nprod\n3\n",
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    result = processes.run([sys.executable, "-c", SCRIPT, str(runbook)], input="qa\nprod\n3\n")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
         "{'ENVIRONMENT': 'prod', 'REPLICAS': 3, 'TOKEN': 't', 'VERSION': 'latest'}"
@@ -112,18 +108,11 @@ def test_answers_are_read_from_standard_input_when_it_is_a_pipe(tmp_path):
     assert "'qa' is not one of 'dev', 'prod'" in result.stderr
 
 
-def test_a_hidden_answer_is_read_from_a_pipe_too(tmp_path):
+def test_a_hidden_answer_is_read_from_a_pipe_too(tmp_path: Path, processes: Processes) -> None:
     runbook = tmp_path / "r.playbook.toml"
     runbook.write_text(PROGRAM, encoding="utf-8")
     script = SCRIPT.replace('cli=("TOKEN=t",)', 'cli=("ENVIRONMENT=dev", "REPLICAS=1")')
-    result = subprocess.run(
-        [sys.executable, "-c", script, str(runbook)],
-        input="pipe-secret\n",
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    result = processes.run([sys.executable, "-c", script, str(runbook)], input="pipe-secret\n")
     assert result.returncode == 0, result.stderr
     assert "'TOKEN': '[REDACTED]'" in result.stdout
     assert "pipe-secret" not in result.stdout + result.stderr
