@@ -233,3 +233,15 @@ def test_a_read_only_store_never_writes(ws: Workspace) -> None:
     with pytest.raises(PlaybookError, match="holds no Playbook runs yet"):
         Store(empty, OpenMode.READ_ONLY)
     assert empty.read_bytes() == b""
+
+
+def test_a_run_records_the_compiled_ir_compactly(ws: Workspace) -> None:
+    file = ws.runbook(AUDITED)
+    assert ws.run(file).code == 0
+    stored = ws.rows("SELECT ir FROM runs WHERE id = ?", ws.last_run())[0]["ir"]
+    compiled = ws.cli("compile", file)
+    assert compiled.code == 0, compiled.text
+    assert json.loads(stored) == json.loads(compiled.stdout)
+    # The pretty form is for people reading `playbook compile`; the database keeps no padding.
+    assert "\n" not in stored
+    assert len(stored) < len(compiled.stdout) * 0.75

@@ -1,0 +1,181 @@
+"""Start-up: each command imports only what it needs, and the lazy group stays complete.
+
+What a command imports is read from a real process (`python -X importtime`), less what the
+interpreter imports on its own, so the test sees exactly what Playbook loaded.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from cli_support import Processes, invoke, playbook_command
+
+from playbook.cli import COMMANDS, cli
+
+#: Costly on start-up, and needed only by some commands.
+HEAVY = (
+    "lark",
+    "jinja2",
+    "rich",
+    "markdown_it",
+    "graphviz",
+    "importlib.metadata",
+    "transitions",
+    "tomli",
+    "sqlite3",
+)
+
+#: What `playbook` needs before it knows which command runs: the group, no command module.
+GROUP_MODULES = {"playbook.__main__", "playbook.cli", "playbook.cli.app", "playbook.diagnostics"}
+
+PLAIN = """\
+[runbook]
+title = "Plain"
+
+[first]
+type = "Command"
+command_name = "true"
+prompt_after = ""
+
+[second]
+type = "Command"
+command_name = "true"
+prompt_after = ""
+"""
+
+
+CONDITIONAL = (
+    PLAIN
+    + """when = "{{ has_succeeded('first') }}"
+
+[notify]
+type = "Function"
+plugin = "python"
+function = "notify"
+function_params = { message = "done" }
+prompt_after = ""
+"""
+)
+
+
+def imported(processes: Processes, command: list[str], cwd: Path, **env: str) -> set[str]:
+    """The modules `command` imports beyond those the interpreter itself starts with."""
+
+    def modules(argv: list[str], environ: dict[str, str]) -> set[str]:
+        done = processes.run(argv, cwd=cwd, env={**environ, "PYTHONPROFILEIMPORTTIME": "1"})
+        assert done.returncode == 0, done.stdout + done.stderr
+        return {
+            line.rsplit("|", 1)[1].strip()
+            for line in done.stderr.splitlines()
+            if line.startswith("import time:")
+        }
+
+    baseline = modules([sys.executable, "-c", "pass"], dict(os.environ))
+    return modules(command, {**os.environ, "COLUMNS": "100", **env}) - baseline
+
+
+def heavy(modules: set[str]) -> set[str]:
+    return {name for name in modules if name.split(".")[0] in HEAVY or name in HEAVY}
+
+
+def playbook_modules(modules: set[str]) -> set[str]:
+    return {name for name in modules if name.startswith("playbook.")}
+
+
+@pytest.mark.parametrize("option", ["--help", "--version"])
+def test_help_and_version_import_no_command_and_nothing_heavy(
+    processes: Processes, tmp_path: Path, option: str
+) -> None:
+    modules = imported(processes, playbook_command(option), tmp_path)
+    assert heavy(modules) == set()
+    assert playbook_modules(modules) <= GROUP_MODULES
+
+
+def test_completing_a_command_name_imports_no_command(processes: Processes, tmp_path: Path) -> None:
+    completion = {
+        "_PLAYBOOK_COMPLETE": "bash_complete",
+        "COMP_WORDS": "playbook ",
+        "COMP_CWORD": "1",
+    }
+    modules = imported(processes, playbook_command(), tmp_path, **completion)
+    assert heavy(modules) == set()
+    assert playbook_modules(modules) <= GROUP_MODULES
+
+
+def test_validate_loads_the_condition_parser_and_plugins_only_when_the_runbook_needs_them(
+    processes: Processes, tmp_path: Path
+) -> None:
+    plain = tmp_path / "plain.playbook.toml"
+    plain.write_text(PLAIN, encoding="utf-8")
+    modules = imported(processes, playbook_command("validate", plain), tmp_path)
+    assert "playbook.compiler" in modules
+    assert {"lark", "importlib.metadata", "rich", "graphviz", "transitions"} & modules == set()
+
+    conditional = tmp_path / "conditional.playbook.toml"
+    conditional.write_text(CONDITIONAL, encoding="utf-8")
+    modules = imported(processes, playbook_command("validate", conditional), tmp_path)
+    assert {"lark", "importlib.metadata"} <= modules
+
+
+def test_run_renders_markdown_only_when_there_is_a_description(
+    processes: Processes, tmp_path: Path
+) -> None:
+    plain = tmp_path / "plain.playbook.toml"
+    plain.write_text(PLAIN, encoding="utf-8")
+    state = ("--state-path", tmp_path / "run.db")
+    modules = imported(processes, playbook_command("run", plain, *state), tmp_path)
+    assert "playbook.runtime.interpreter" in modules
+    unused = {"rich.markdown", "markdown_it", "graphviz", "lark", "importlib.metadata"}
+    assert unused & modules == set()
+
+    described = tmp_path / "described.playbook.toml"
+    described.write_text(PLAIN.replace("\n\n[first]", '\ndescription = "*Read* me"\n\n[first]'))
+    modules = imported(processes, playbook_command("run", described, *state), tmp_path)
+    assert "rich.markdown" in modules
+
+
+def test_help_lists_every_command_with_its_short_help() -> None:
+    result = invoke("--help")
+    assert result.code == 0, result.text
+    listed = result.stdout.split("Commands:\n", 1)[1].splitlines()
+    assert [line.split()[0] for line in listed] == sorted(entry.name for entry in COMMANDS)
+    for entry, line in zip(sorted(COMMANDS, key=lambda e: e.name), listed, strict=True):
+        assert line.split(None, 1)[1] == entry.short_help
+
+
+@pytest.mark.parametrize("entry", COMMANDS, ids=[entry.name for entry in COMMANDS])
+def test_every_registered_command_loads_and_shows_its_help(entry: object) -> None:
+    command = entry.load()  # type: ignore[attr-defined]
+    assert isinstance(command, click.Command)
+    assert cli.get_command(click.Context(cli), entry.name) is command  # type: ignore[attr-defined]
+    result = invoke(entry.name, "--help")  # type: ignore[attr-defined]
+    assert result.code == 0, result.text
+    assert result.stdout.startswith(f"Usage: playbook {entry.name} ")  # type: ignore[attr-defined]
+
+
+def complete(words: str) -> list[str]:
+    """What bash completion offers for `words` (the last word is the one being typed)."""
+    cword = len(words.split()) - (0 if words.endswith(" ") else 1)
+    env = {
+        **os.environ,
+        "_PLAYBOOK_COMPLETE": "bash_complete",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(cword),
+    }
+    result = invoke(env=env)
+    assert result.code == 0, result.text
+    return [line.split(",", 1)[1] for line in result.stdout.splitlines()]
+
+
+def test_shell_completion_of_commands_and_options() -> None:
+    assert complete("playbook ") == sorted(entry.name for entry in COMMANDS)
+    assert complete("playbook se") == ["set-status"]
+    assert complete("playbook --") == ["--verbose", "--version", "--help"]
+    assert complete("playbook run --st") == ["--state-path"]
+    assert complete("playbook resume f --f") == ["--force"]
+    assert complete("playbook view-dag f --format ") == ["png", "svg", "dot", "mmd"]
+    assert complete("playbook set-status f 1 ") == ["running", "ok", "nok", "aborted"]
