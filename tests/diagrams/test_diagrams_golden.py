@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cli_support import Processes
 from diagrams_support import EXAMPLES, GOLDEN_DIR, REGENERATE, REPO, stem
 
 from playbook.compiler import load_program
@@ -58,7 +58,7 @@ def test_the_ir_file_draws_the_same_diagram(
     assert render(Program.loads(program.dumps())) == render(program) == render(program)
 
 
-def test_diagrams_do_not_depend_on_hash_seeds() -> None:
+def test_diagrams_do_not_depend_on_hash_seeds(processes: Processes) -> None:
     """Set or dict iteration that followed string hashes would change between interpreters."""
     script = (
         "import sys; from pathlib import Path\n"
@@ -68,15 +68,13 @@ def test_diagrams_do_not_depend_on_hash_seeds() -> None:
         "    program = load_program(Path(name)).program\n"
         "    sys.stdout.write(to_dot(program) + to_mermaid(program))\n"
     )
-    outputs = {
-        subprocess.run(
+    runs = [
+        processes.run(
             [sys.executable, "-c", script, *map(str, EXAMPLES)],
-            capture_output=True,
-            text=True,
-            check=True,
             cwd=REPO,
             env={**os.environ, "PYTHONHASHSEED": seed},
-        ).stdout
+        )
         for seed in ("1", "2", "3")
-    }
-    assert len(outputs) == 1
+    ]
+    assert [run.returncode for run in runs] == [0, 0, 0], runs[0].stderr
+    assert len({run.stdout for run in runs}) == 1
