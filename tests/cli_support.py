@@ -16,6 +16,7 @@ process it started, when the test ends, pass or fail.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import subprocess
@@ -61,6 +62,7 @@ def invoke(
     """`playbook ARGS…` in-process; `env` replaces the whole environment for the call."""
     from playbook.cli import cli
 
+    before = _process_state()
     with (
         _environment(env),
         contextlib.chdir(cwd or Path.cwd()),
@@ -68,7 +70,16 @@ def invoke(
         _time_limit(timeout, args),
     ):
         code = _exit_code(cli, [str(arg) for arg in args])
+    # What a separate process would take with it must not outlive an in-process call.
+    assert _process_state() == before, f"`playbook {args}` left process state changed"
     return Outcome(code, *outputs.read())
+
+
+def _process_state() -> tuple[object, ...]:
+    """Signal handlers and logging handlers: state a command may change and must restore."""
+    handlers = tuple(signal.getsignal(number) for number in RESET_SIGNALS)
+    logger = logging.getLogger("playbook")
+    return handlers, tuple(logger.handlers), logger.level
 
 
 def _exit_code(cli: Any, args: list[str]) -> int:

@@ -6,7 +6,9 @@ interpreter imports on its own, so the test sees exactly what Playbook loaded.
 
 from __future__ import annotations
 
+import functools
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -62,20 +64,30 @@ prompt_after = ""
 )
 
 
+def modules_of(done: subprocess.CompletedProcess[str]) -> set[str]:
+    """The modules a process run with PYTHONPROFILEIMPORTTIME=1 reported importing."""
+    assert done.returncode == 0, done.stdout + done.stderr
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+
+
+@functools.cache
+def interpreter_modules() -> frozenset[str]:
+    """What the interpreter imports on its own (site, encodings, .pth files)."""
+    env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", "pass"], capture_output=True, text=True, env=env, timeout=60
+    )
+    return frozenset(modules_of(done))
+
+
 def imported(processes: Processes, command: list[str], cwd: Path, **env: str) -> set[str]:
     """The modules `command` imports beyond those the interpreter itself starts with."""
-
-    def modules(argv: list[str], environ: dict[str, str]) -> set[str]:
-        done = processes.run(argv, cwd=cwd, env={**environ, "PYTHONPROFILEIMPORTTIME": "1"})
-        assert done.returncode == 0, done.stdout + done.stderr
-        return {
-            line.rsplit("|", 1)[1].strip()
-            for line in done.stderr.splitlines()
-            if line.startswith("import time:")
-        }
-
-    baseline = modules([sys.executable, "-c", "pass"], dict(os.environ))
-    return modules(command, {**os.environ, "COLUMNS": "100", **env}) - baseline
+    environ = {**os.environ, "COLUMNS": "100", "PYTHONPROFILEIMPORTTIME": "1", **env}
+    return modules_of(processes.run(command, cwd=cwd, env=environ)) - interpreter_modules()
 
 
 def heavy(modules: set[str]) -> set[str]:
@@ -86,6 +98,7 @@ def playbook_modules(modules: set[str]) -> set[str]:
     return {name for name in modules if name.startswith("playbook.")}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("option", ["--help", "--version"])
 def test_help_and_version_import_no_command_and_nothing_heavy(
     processes: Processes, tmp_path: Path, option: str
@@ -95,6 +108,7 @@ def test_help_and_version_import_no_command_and_nothing_heavy(
     assert playbook_modules(modules) <= GROUP_MODULES
 
 
+@pytest.mark.slow
 def test_completing_a_command_name_imports_no_command(processes: Processes, tmp_path: Path) -> None:
     completion = {
         "_PLAYBOOK_COMPLETE": "bash_complete",
@@ -106,6 +120,7 @@ def test_completing_a_command_name_imports_no_command(processes: Processes, tmp_
     assert playbook_modules(modules) <= GROUP_MODULES
 
 
+@pytest.mark.slow
 def test_validate_loads_the_condition_parser_and_plugins_only_when_the_runbook_needs_them(
     processes: Processes, tmp_path: Path
 ) -> None:
@@ -121,6 +136,7 @@ def test_validate_loads_the_condition_parser_and_plugins_only_when_the_runbook_n
     assert {"lark", "importlib.metadata"} <= modules
 
 
+@pytest.mark.slow
 def test_run_renders_markdown_only_when_there_is_a_description(
     processes: Processes, tmp_path: Path
 ) -> None:

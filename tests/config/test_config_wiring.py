@@ -71,6 +71,7 @@ def test_state_path_and_max_retries_come_from_the_configuration(machine: Machine
     assert "Resume with: playbook resume" in flagged.stdout
 
 
+@pytest.mark.slow
 def test_default_timeout_stops_a_command_without_its_own(machine: Machine) -> None:
     configure(machine, "[execution]\ndefault_timeout = 0.5\n")
     runbook = machine.write(
@@ -82,6 +83,7 @@ def test_default_timeout_stops_a_command_without_its_own(machine: Machine) -> No
     assert "timed out after 0.5 s" in result.stdout
 
 
+@pytest.mark.slow
 def test_interactive_timeout_aborts_a_run_that_waits(machine: Machine) -> None:
     configure(machine, "[execution]\ninteractive_timeout = 1\n[database]\npath = 'run.db'\n")
     runbook = machine.write(

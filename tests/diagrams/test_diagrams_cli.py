@@ -157,6 +157,7 @@ def viewer_bin(tmp_path: Path) -> tuple[Path, Path]:
     return folder, opened
 
 
+@pytest.mark.slow
 def test_the_image_opens_in_a_terminal(
     runbook: Path, viewer_bin: tuple[Path, Path], processes: Processes
 ) -> None:
@@ -165,6 +166,7 @@ def test_the_image_opens_in_a_terminal(
     assert wait_for_lines(opened, 1) == [str(runbook.with_name("deployment-pipeline.png"))]
 
 
+@pytest.mark.slow
 def test_no_open_opens_nothing(
     runbook: Path, viewer_bin: tuple[Path, Path], processes: Processes, tmp_path: Path
 ) -> None:
@@ -180,6 +182,7 @@ def test_no_open_opens_nothing(
     assert wait_for_lines(opened, 1) == [str(shown)]
 
 
+@pytest.mark.slow
 def test_no_viewer_is_no_error(runbook: Path, tmp_path: Path, processes: Processes) -> None:
     folder = tmp_path / "dot-only"
     folder.mkdir()

@@ -58,6 +58,7 @@ def test_the_ir_file_draws_the_same_diagram(
     assert render(Program.loads(program.dumps())) == render(program) == render(program)
 
 
+@pytest.mark.slow
 def test_diagrams_do_not_depend_on_hash_seeds(processes: Processes) -> None:
     """Set or dict iteration that followed string hashes would change between interpreters."""
     script = (

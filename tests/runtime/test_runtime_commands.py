@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
 from runtime_support import Workspace
 
 from playbook.runtime.commands import CAPTURE_HEAD, CAPTURE_TAIL
@@ -23,6 +24,7 @@ def alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_a_timeout_kills_every_process_the_command_started(ws: Workspace) -> None:
     file = ws.runbook(
         """\

@@ -44,6 +44,7 @@ def start_migration(ws: Workspace) -> tuple[Path, int]:
     return file, process.pid
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("stop", "target"),
     [(signal.SIGINT, "group"), (signal.SIGTERM, "process")],
@@ -94,6 +95,7 @@ def test_an_interrupted_run_is_aborted_then_resumed_without_redoing_work(
     ]
 
 
+@pytest.mark.slow
 def test_a_killed_run_is_marked_aborted_by_hand_then_resumed(ws: Workspace) -> None:
     file, pid = start_migration(ws)
     os.kill(pid, signal.SIGKILL)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from variables_support import program_of
@@ -44,6 +45,7 @@ PLAIN = st.text(
 VALUES = st.lists(st.one_of(HOSTILE, PLAIN), max_size=8).map("".join)
 
 
+@pytest.mark.slow
 @given(VALUES)
 def test_a_value_reaches_the_command_as_exactly_the_characters_given(value):
     bound = bind_variables(PROGRAM, VariableSources(cli=(f"VALUE={value}",), interactive=False))

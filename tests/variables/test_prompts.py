@@ -94,6 +94,7 @@ SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_answers_are_read_from_standard_input_when_it_is_a_pipe(
     tmp_path: Path, processes: Processes
 ) -> None:
@@ -108,6 +109,7 @@ def test_answers_are_read_from_standard_input_when_it_is_a_pipe(
     assert "'qa' is not one of 'dev', 'prod'" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_hidden_answer_is_read_from_a_pipe_too(tmp_path: Path, processes: Processes) -> None:
     runbook = tmp_path / "r.playbook.toml"
     runbook.write_text(PROGRAM, encoding="utf-8")
