@@ -155,6 +155,7 @@ def test_a_critical_failure_lets_running_nodes_end_then_ends_nok(ws: Workspace) 
     assert ws.attempts(run_id, "slow")[0]["stdout"] == "finished\n"
 
 
+@pytest.mark.slow
 def test_a_question_holds_back_the_output_of_running_nodes(ws: Workspace) -> None:
     file = ws.runbook(
         """\
@@ -216,6 +217,7 @@ def alive(pid: int) -> bool:
     return True
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM])
 def test_stopping_a_parallel_run_interrupts_every_running_node(
     ws: Workspace, signal_number: int

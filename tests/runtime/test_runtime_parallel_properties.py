@@ -15,6 +15,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -153,6 +154,7 @@ def settle_and_start_order(database: Path, run_id: int) -> tuple[dict[str, int],
     return began, settled
 
 
+@pytest.mark.slow
 @settings(
     max_examples=int(os.environ.get("PLAYBOOK_PARALLEL_EXAMPLES", "15")),
     deadline=None,
