@@ -140,6 +140,40 @@ def test_a_join_declared_first_waits_for_both_branches(ws: Workspace) -> None:
     assert started(ws, ws.last_run()) == ["left", "right", "join"]
 
 
+@pytest.mark.slow
+def test_running_several_at_a_time_a_join_still_waits_for_every_branch(ws: Workspace) -> None:
+    file = ws.runbook(
+        """\
+        [runbook]
+        title = "A fast and a slow branch"
+
+        [join]
+        type = "Command"
+        command_name = "test -f slow.done"
+        depends_on = ["fast", "slow"]
+        prompt_after = ""
+
+        [slow]
+        type = "Command"
+        # Ends a second after `fast`: a join started when `fast` ended would find no slow.done.
+        command_name = "while [ ! -f fast.done ]; do sleep 0.01; done; sleep 1; touch slow.done"
+        depends_on = []
+        prompt_after = ""
+
+        [fast]
+        type = "Command"
+        command_name = "touch fast.done"
+        depends_on = []
+        prompt_after = ""
+        """
+    )
+    result = ws.run(file, "--parallel", "3", answers="a\n")
+    assert result.code == 0, result.text
+    run_id = ws.last_run()
+    assert ws.states(run_id) == {"join": "ok", "slow": "ok", "fast": "ok"}
+    assert started(ws, run_id)[-1] == "join"
+
+
 def test_an_unset_optional_variable_in_a_condition_fails_the_node_closed(ws: Workspace) -> None:
     file = ws.runbook(
         """\
