@@ -162,6 +162,10 @@ class Workspace:
     def events(self, run_id: int) -> list[sqlite3.Row]:
         return self.rows("SELECT * FROM events WHERE run_id = ? ORDER BY id", run_id)
 
+    def started(self, run_id: int) -> list[str]:
+        """Node ids in the order their first attempt started."""
+        return [event["node_id"] for event in self.events(run_id) if event["trigger"] == "start"]
+
 
 def wait_for(path: Path, timeout: float = 15.0) -> None:
     """Poll until a command has written `path` (it has started)."""

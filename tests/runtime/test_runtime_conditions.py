@@ -8,12 +8,6 @@ from __future__ import annotations
 import pytest
 from runtime_support import Workspace
 
-
-def started(ws: Workspace, run_id: int) -> list[str]:
-    """Node ids in the order their first attempt started."""
-    return [event["node_id"] for event in ws.events(run_id) if event["trigger"] == "start"]
-
-
 SKIPPED = """\
 [variables]
 SKIP_CHECKS = { default = false, type = "bool" }
@@ -106,7 +100,7 @@ def test_nodes_declared_before_their_dependencies_wait_for_all_of_them(ws: Works
     result = ws.run(file)
     assert result.code == 0, result.text
     order = ["fetch", "build", "test", "lint", "report"]
-    assert started(ws, ws.last_run()) == order
+    assert ws.started(ws.last_run()) == order
     assert ws.calls() == [f"make {node}" for node in order]
 
 
@@ -137,7 +131,7 @@ def test_a_join_declared_first_waits_for_both_branches(ws: Workspace) -> None:
     )
     result = ws.run(file)
     assert result.code == 0, result.text
-    assert started(ws, ws.last_run()) == ["left", "right", "join"]
+    assert ws.started(ws.last_run()) == ["left", "right", "join"]
 
 
 @pytest.mark.slow
@@ -171,7 +165,7 @@ def test_running_several_at_a_time_a_join_still_waits_for_every_branch(ws: Works
     assert result.code == 0, result.text
     run_id = ws.last_run()
     assert ws.states(run_id) == {"join": "ok", "slow": "ok", "fast": "ok"}
-    assert started(ws, run_id)[-1] == "join"
+    assert ws.started(run_id)[-1] == "join"
 
 
 def test_an_unset_optional_variable_in_a_condition_fails_the_node_closed(ws: Workspace) -> None:

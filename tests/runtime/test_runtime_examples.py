@@ -11,15 +11,6 @@ from runtime_support import EXAMPLES, Workspace
 YES = "y\n" * 1000
 
 
-def started(ws: Workspace, run_id: int) -> list[str]:
-    """Node ids in the order their first attempt started."""
-    order: list[str] = []
-    for event in ws.events(run_id):
-        if event["trigger"] == "start":
-            order.append(event["node_id"])
-    return order
-
-
 def test_hello_runs_unattended(ws: Workspace) -> None:
     result = ws.run(EXAMPLES / "hello.playbook.toml")
     assert result.code == 0, result.text
@@ -50,7 +41,7 @@ def test_dependency_examples_run_in_declaration_order(
     # Asked after every step but the last, where there is no next step.
     assert result.stdout.count("Continue with the next step? [y]es/[n]o: y") == len(order) - 1
     run_id = ws.last_run()
-    assert started(ws, run_id) == order
+    assert ws.started(run_id) == order
     assert set(ws.states(run_id).values()) == {"ok"}
 
 
