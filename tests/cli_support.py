@@ -28,6 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import click
+
+from playbook.cli import cli
+
 #: `invoke(stdin=KEEP_OPEN)`: a standard input that never ends, as a terminal nobody types in.
 KEEP_OPEN = None
 
@@ -60,8 +64,6 @@ def invoke(
     timeout: float = 60,
 ) -> Outcome:
     """`playbook ARGS…` in-process; `env` replaces the whole environment for the call."""
-    from playbook.cli import cli
-
     before = _process_state()
     with (
         _environment(env),
@@ -82,10 +84,10 @@ def _process_state() -> tuple[object, ...]:
     return handlers, tuple(logger.handlers), logger.level
 
 
-def _exit_code(cli: Any, args: list[str]) -> int:
+def _exit_code(group: click.Group, args: list[str]) -> int:
     """Run the command as `python -m playbook` would, down to an uncaught exception's exit 1."""
     try:
-        cli.main(args=args, prog_name="playbook")
+        group.main(args=args, prog_name="playbook")
     except SystemExit as done:
         if done.code is None or isinstance(done.code, int):
             return done.code or 0
