@@ -17,6 +17,7 @@ import pytest
 from cli_support import Processes, invoke, playbook_command
 
 from playbook.cli import COMMANDS, cli
+from playbook.cli.app import LazyCommand
 
 #: Costly on start-up, and needed only by some commands.
 HEAVY = (
@@ -164,13 +165,13 @@ def test_help_lists_every_command_with_its_short_help() -> None:
 
 
 @pytest.mark.parametrize("entry", COMMANDS, ids=[entry.name for entry in COMMANDS])
-def test_every_registered_command_loads_and_shows_its_help(entry: object) -> None:
-    command = entry.load()  # type: ignore[attr-defined]
+def test_every_registered_command_loads_and_shows_its_help(entry: LazyCommand) -> None:
+    command = entry.load()
     assert isinstance(command, click.Command)
-    assert cli.get_command(click.Context(cli), entry.name) is command  # type: ignore[attr-defined]
-    result = invoke(entry.name, "--help")  # type: ignore[attr-defined]
+    assert cli.get_command(click.Context(cli), entry.name) is command
+    result = invoke(entry.name, "--help")
     assert result.code == 0, result.text
-    assert result.stdout.startswith(f"Usage: playbook {entry.name} ")  # type: ignore[attr-defined]
+    assert result.stdout.startswith(f"Usage: playbook {entry.name} ")
 
 
 def complete(words: str) -> list[str]:
