@@ -174,6 +174,13 @@ def test_every_registered_command_loads_and_shows_its_help(entry: LazyCommand) -
     assert result.stdout.startswith(f"Usage: playbook {entry.name} ")
 
 
+def test_a_registration_naming_the_wrong_command_is_refused() -> None:
+    with pytest.raises(TypeError, match="is not the click command 'run'"):
+        LazyCommand("run", "playbook.cli.execution:resume", "Run FILE.").load()
+    with pytest.raises(TypeError, match="is not the click command 'compile'"):
+        LazyCommand("compile", "playbook.cli.build:json", "Compile FILE.").load()
+
+
 def complete(words: str) -> list[str]:
     """What bash completion offers for `words` (the last word is the one being typed)."""
     cword = len(words.split()) - (0 if words.endswith(" ") else 1)
