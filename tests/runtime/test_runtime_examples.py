@@ -54,7 +54,7 @@ def test_numbered_steps_run_under_their_own_ids(ws: Workspace) -> None:
     assert "2fa check" in result.stdout and "03.2 réindexer" in result.stdout
     run_id = ws.last_run()
     order = ["01_backup", "02_verify", "2fa check", "03.1 migrate", "03.2 réindexer", "04_report"]
-    assert started(ws, run_id) == order
+    assert ws.started(run_id) == order
     assert ws.states(run_id) == dict.fromkeys(order, "ok")
     shown = ws.cli("show", "Numbered steps", "--state-path", ws.db)
     assert shown.code == 0, shown.text
