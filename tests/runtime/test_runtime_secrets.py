@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import select
 import subprocess
-import sys
 import time
 from pathlib import Path
 
+import pytest
+from cli_support import playbook_command
 from runtime_support import Workspace
 
 #: The quote and the non-ASCII letter make every escaped form (repr, JSON, shell) differ from
@@ -110,6 +111,7 @@ timeout = "{{ TOKEN }}"
 """
 
 
+@pytest.mark.slow
 def test_a_secret_reaches_no_byte_of_any_sink(ws: Workspace) -> None:
     log = ws.root / "logs" / "playbook.log"
     (ws.root / "playbook.toml").write_text(
@@ -198,9 +200,9 @@ def test_a_secret_reaches_no_byte_of_any_sink(ws: Workspace) -> None:
 
 
 def _spawn(ws: Workspace, runbook: Path) -> subprocess.Popen[bytes]:
-    args = ["run", str(runbook), "--var", f"TOKEN={SECRET}", "--state-path", str(ws.db)]
-    return subprocess.Popen(
-        [sys.executable, "-m", "playbook", *args],
+    args = ["run", runbook, "--var", f"TOKEN={SECRET}", "--state-path", ws.db]
+    return ws.processes.spawn(
+        playbook_command(*args),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
