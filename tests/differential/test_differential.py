@@ -29,6 +29,7 @@ def folder() -> Iterator[Path]:
 
 
 @pytest.mark.differential
+@pytest.mark.slow
 @needs_original
 def test_a_sample_of_random_runbooks_runs_alike(folder: Path) -> None:
     comparisons = compare_seeds(SAMPLE, folder)
@@ -56,6 +57,7 @@ def _case(seed: int, body: str, cli_vars: tuple[str, ...] = ()) -> Case:
 
 
 @pytest.mark.differential
+@pytest.mark.slow
 @needs_original
 def test_handwritten_cases_run_as_the_generator_says(folder: Path) -> None:
     """Each construct the generator leaves out runs differently, as its docstring says, so the
