@@ -7,10 +7,11 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 from contextlib import closing
 from pathlib import Path
 
+import pytest
+from cli_support import Processes, playbook_command
 from runtime_support import Workspace, wait_for
 
 # `hold` waits until told to go on, so a test can act while the run is owned.
@@ -41,6 +42,7 @@ def held_run(ws: Workspace) -> tuple[Path, subprocess.Popen[str]]:
     return file, process
 
 
+@pytest.mark.slow
 def test_a_second_process_cannot_drive_an_owned_run(ws: Workspace) -> None:
     file, process = held_run(ws)
     try:
@@ -64,6 +66,7 @@ def test_a_second_process_cannot_drive_an_owned_run(ws: Workspace) -> None:
     assert ws.status(run_id) == "OK"
 
 
+@pytest.mark.slow
 def test_set_status_force_asks_the_owner_to_stop_first(ws: Workspace) -> None:
     file, process = held_run(ws)
     try:
@@ -82,6 +85,7 @@ def test_set_status_force_asks_the_owner_to_stop_first(ws: Workspace) -> None:
     assert ws.events(run_id)[-1]["trigger"] == "set-status"
 
 
+@pytest.mark.slow
 def test_a_stop_request_is_honoured_before_the_next_step(ws: Workspace) -> None:
     _, process = held_run(ws)
     try:
@@ -101,6 +105,7 @@ def test_a_stop_request_is_honoured_before_the_next_step(ws: Workspace) -> None:
     assert ws.status(run_id) == "ABORTED"
 
 
+@pytest.mark.slow
 def test_two_resumes_of_one_run_one_proceeds(ws: Workspace) -> None:
     file, process = held_run(ws)
     os.killpg(process.pid, signal.SIGINT)
@@ -109,17 +114,14 @@ def test_two_resumes_of_one_run_one_proceeds(ws: Workspace) -> None:
     assert ws.status(run_id) == "ABORTED"
     (ws.fake / "go").unlink(missing_ok=True)
     (ws.fake / "holding").unlink()
-    command = [sys.executable, "-m", "playbook", "resume", str(file), str(run_id)]
-    command += ["--state-path", str(ws.db)]
-    first = subprocess.Popen(
-        command,
+    first = ws.processes.spawn(
+        playbook_command("resume", file, str(run_id), "--state-path", ws.db),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=ws.root,
         env=ws.env,
-        start_new_session=True,
     )
     try:
         assert first.stdin is not None
@@ -140,6 +142,7 @@ def test_two_resumes_of_one_run_one_proceeds(ws: Workspace) -> None:
     assert [a["attempt"] for a in ws.attempts(run_id, "hold")] == [1, 2]
 
 
+@pytest.mark.slow
 def test_concurrent_runs_share_one_database_with_backups_on(ws: Workspace) -> None:
     file = ws.runbook('[runbook]\ntitle = "Quick"\n[a]\ntype = "Command"\ncommand_name = "true"\n')
     assert ws.run(file).code == 0  # the database exists: every run below backs it up
@@ -178,8 +181,11 @@ def test_a_damaged_database_names_the_newest_good_backup_and_keeps_them(ws: Work
     assert {path: path.read_bytes() for path in backups} == kept
 
 
-def test_the_database_is_set_up_once_by_concurrent_first_runs(tmp_path: Path) -> None:
-    ws = Workspace(tmp_path)
+@pytest.mark.slow
+def test_the_database_is_set_up_once_by_concurrent_first_runs(
+    tmp_path: Path, processes: Processes
+) -> None:
+    ws = Workspace(tmp_path, processes)
     file = ws.runbook('[runbook]\ntitle = "Quick"\n[a]\ntype = "Command"\ncommand_name = "true"\n')
     processes = [ws.spawn(file) for _ in range(4)]
     for process in processes:
@@ -188,6 +194,7 @@ def test_the_database_is_set_up_once_by_concurrent_first_runs(tmp_path: Path) ->
     assert ws.rows("SELECT COUNT(*) FROM runs")[0][0] == 4
 
 
+@pytest.mark.slow
 def test_show_and_info_call_a_run_without_its_process_orphaned(ws: Workspace) -> None:
     file, process = held_run(ws)
     run_id = ws.last_run()
