@@ -79,6 +79,7 @@ def kill_runner(ws: Workspace, idempotent: str = "") -> tuple[Path, int, list[in
     return file, ws.last_run(), pids
 
 
+@pytest.mark.slow
 def test_a_killed_runner_takes_its_commands_with_it(ws: Workspace) -> None:
     _, run_id, pids = kill_runner(ws)
     # The command's whole process group, the backgrounded grandchild included, is ended.
@@ -87,6 +88,7 @@ def test_a_killed_runner_takes_its_commands_with_it(ws: Workspace) -> None:
     assert ws.states(run_id)["work"] == "running"
 
 
+@pytest.mark.slow
 def test_a_closed_terminal_aborts_the_run_and_ends_its_commands(ws: Workspace) -> None:
     _, pid, pids = start_work(ws)
     os.kill(pid, signal.SIGHUP)
@@ -106,6 +108,7 @@ def aborted_by_kill(ws: Workspace, idempotent: str = "") -> tuple[Path, int]:
     return file, run_id
 
 
+@pytest.mark.slow
 def test_without_an_answer_an_interrupted_attempt_is_not_run_again(ws: Workspace) -> None:
     file, run_id = aborted_by_kill(ws)
     resumed = ws.resume(file, str(run_id), answers="")
@@ -117,6 +120,7 @@ def test_without_an_answer_an_interrupted_attempt_is_not_run_again(ws: Workspace
     assert "work done" not in resumed.stdout
 
 
+@pytest.mark.slow
 def test_the_operator_may_run_it_again(ws: Workspace) -> None:
     file, run_id = aborted_by_kill(ws)
     resumed = ws.resume(file, str(run_id), answers="r\n")
@@ -127,6 +131,7 @@ def test_the_operator_may_run_it_again(ws: Workspace) -> None:
     assert (lost["status"], lost["decision"], again["status"]) == ("interrupted", "rerun", "ok")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("answer", "state", "branch", "status"),
     [("s", "ok", "report", "OK"), ("f", "failed", "repair", "NOK")],
@@ -146,6 +151,7 @@ def test_the_operator_may_record_what_happened_without_running_it_again(
     assert attempt["decision"] == {"s": "mark_ok", "f": "mark_failed"}[answer]
 
 
+@pytest.mark.slow
 def test_an_idempotent_node_runs_again_without_a_question(ws: Workspace) -> None:
     file, run_id = aborted_by_kill(ws, idempotent="idempotent = true")
     resumed = ws.resume(file, str(run_id), answers="")
