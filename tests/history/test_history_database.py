@@ -172,6 +172,7 @@ prompt_after = ""
 """
 
 
+@pytest.mark.slow
 def test_a_run_still_running_then_killed_then_set_aborted_by_hand(ws: Workspace) -> None:
     file = ws.runbook(BLOCKING)
     process = ws.spawn(file)
