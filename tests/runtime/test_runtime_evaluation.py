@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from playbook.compiler.when import parse_condition
-from playbook.runtime.expressions import ConditionError, Evaluator
+from playbook.evaluation import ConditionError, Evaluator
 
 VALUES: dict[str, Any] = {
     "ENV": "prod",
