@@ -8,9 +8,10 @@ commands.
 from __future__ import annotations
 
 import shlex
+from typing import TYPE_CHECKING
 
-from jinja2 import StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
 
 TEMPLATE_MARKERS = ("{{", "{%", "{#")
 
@@ -26,6 +27,10 @@ def shell_quote(value: object) -> str:
 
 
 def make_environment() -> SandboxedEnvironment:
+    """The environment; Jinja2 is imported here, as a runbook without templates never needs it."""
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
     environment = SandboxedEnvironment(
         undefined=StrictUndefined,
         autoescape=False,

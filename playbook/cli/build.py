@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -19,10 +21,9 @@ from playbook.cli.variables import (
     variable_options,
 )
 from playbook.compiler import CompileResult, compile
-from playbook.compiler.ir import Program
+from playbook.compiler.ir import FunctionNode, Node, Program, Runbook
 from playbook.compiler.source import read_text
 from playbook.diagnostics import Diagnostic, PlaybookError
-from playbook.plugins import PluginRegistry, check_nodes
 from playbook.runtime.variables import VariableSources, missing_error
 
 
@@ -63,15 +64,10 @@ def validate(
     With variables (--var, --vars-file, --vars-env) every template is rendered, without running
     anything; validate never prompts.
     """
-    registry = PluginRegistry()
     try:
         # Function nodes are checked against the installed plugins in the compiler's own pass,
         # so plugin problems are listed with every other problem of the file.
-        result = compile(
-            read_text(file),
-            str(file),
-            lambda runbook, nodes: check_nodes(registry, runbook, nodes, str(file)),
-        )
+        result = compile(read_text(file), str(file), functools.partial(_check_plugins, file))
     except PlaybookError as error:
         _invalid(file, error, as_json)
     check = None
@@ -100,6 +96,16 @@ def validate(
             echo(line)
         if not check.ok:
             sys.exit(EXIT_ERROR)
+
+
+def _check_plugins(file: Path, runbook: Runbook, nodes: Sequence[Node]) -> list[Diagnostic]:
+    """Function nodes checked against the installed plugins; the plugin layer is loaded only
+    for a runbook that has some."""
+    if not any(isinstance(node, FunctionNode) for node in nodes):
+        return []
+    from playbook.plugins import PluginRegistry, check_nodes
+
+    return check_nodes(PluginRegistry(), runbook, nodes, str(file))
 
 
 def _invalid(file: Path, error: PlaybookError, as_json: bool) -> NoReturn:

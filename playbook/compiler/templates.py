@@ -6,18 +6,19 @@ never has.
 
 from __future__ import annotations
 
+import functools
 import keyword
 import re
-from typing import NamedTuple
-
-from jinja2 import TemplateSyntaxError, meta
-from jinja2.exceptions import TemplateAssertionError
+from typing import TYPE_CHECKING, NamedTuple
 
 from playbook.compiler.ir import strings_of
 from playbook.compiler.source import Findings
 from playbook.compiler.unit import Unit
 from playbook.diagnostics import did_you_mean
 from playbook.templating import TEMPLATE_MARKERS, is_template, make_environment
+
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
 
 
 def check_templates(unit: Unit) -> Unit:
@@ -53,9 +54,12 @@ class _Checker:
         self.found = found
         self.source = found.source
         self.declared = declared
-        self.environment = make_environment()
-        self.known = declared | set(self.environment.globals)
         self.seen: dict[str, list[_Problem]] = {}
+
+    @functools.cached_property
+    def environment(self) -> SandboxedEnvironment:
+        """Made on first need: plain `{{ NAME }}` substitutions are read without Jinja2."""
+        return make_environment()
 
     def check(self, text: str, path: tuple[str, ...], key: str, where: str) -> None:
         if not is_template(text):
@@ -93,6 +97,9 @@ class _Checker:
     def _analyse(self, text: str) -> list[_Problem]:
         names = _substituted_names(text)
         if names is None:
+            from jinja2 import TemplateSyntaxError, meta
+            from jinja2.exceptions import TemplateAssertionError
+
             try:
                 # The code generator behind find_undeclared_variables also rejects unknown
                 # filters and tests, so the template need not be compiled as well.
@@ -117,7 +124,10 @@ class _Checker:
                     )
                 ]
         problems = []
-        for name in sorted(names - self.known):
+        undeclared = names - self.declared
+        if undeclared:
+            undeclared -= set(self.environment.globals)  # range, dict, namespace, …
+        for name in sorted(undeclared):
             hint = (
                 did_you_mean(name, self.declared) or f"declare it in [variables]: {name} = {{ … }}"
             )

@@ -12,7 +12,6 @@ import os
 import selectors
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -31,17 +30,6 @@ DRAIN_GRACE_S = 0.5
 PARTIAL_LINE_S = 0.2
 
 Writer = Callable[[str, str], None]
-
-
-def longest_command() -> int:
-    """The longest command, in bytes, that the system lets `/bin/sh -c` receive.
-
-    Linux caps each argument at 32 pages (MAX_ARG_STRLEN); other systems cap the whole argument
-    list and environment (ARG_MAX), of which the command may take half.
-    """
-    if sys.platform.startswith("linux"):
-        return 32 * os.sysconf("SC_PAGE_SIZE") - 1
-    return os.sysconf("SC_ARG_MAX") // 2
 
 
 class GroupGuard(Protocol):

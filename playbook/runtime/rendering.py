@@ -8,17 +8,20 @@ quote or a newline stays exactly that text. Typed fields are converted after ren
 from __future__ import annotations
 
 import functools
+import os
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any
-
-from jinja2 import Template
+from typing import TYPE_CHECKING, Any
 
 from playbook.compiler.ir import Node, Program, Runbook
 from playbook.conversion import ConversionError, convert
 from playbook.diagnostics import Diagnostic, PlaybookError
-from playbook.runtime.commands import longest_command
 from playbook.templating import is_template, make_environment
+
+if TYPE_CHECKING:
+    from jinja2 import Template
+    from jinja2.sandbox import SandboxedEnvironment
 
 
 class _RenderError(Exception):
@@ -34,12 +37,17 @@ class Renderer:
 
     def __init__(self, values: Mapping[str, Any]) -> None:
         self.values = dict(values)
-        self.environment = make_environment()
-        # Lists, dicts and booleans print as JSON and true/false rather than Python's repr,
-        # so rendered text converts back with the specification's rules.
-        self.environment.finalize = _as_text
         self.templates: dict[str, Template] = {}
         self.rendered: dict[str, Node] = {}
+
+    @functools.cached_property
+    def environment(self) -> SandboxedEnvironment:
+        """Made on first use: a runbook without templates never needs Jinja2."""
+        environment = make_environment()
+        # Lists, dicts and booleans print as JSON and true/false rather than Python's repr,
+        # so rendered text converts back with the specification's rules.
+        environment.finalize = _as_text
+        return environment
 
     def text(self, text: str) -> str:
         if not is_template(text):
@@ -170,3 +178,15 @@ def _render_error_text(error: Exception) -> str:
     """A template's error as Jinja words it ("'X' is undefined"), without its class name."""
     message = getattr(error, "message", None) or str(error)
     return message if message else type(error).__name__
+
+
+@functools.cache
+def longest_command() -> int:
+    """The longest command, in bytes, that the system lets `/bin/sh -c` receive.
+
+    Linux caps each argument at 32 pages (MAX_ARG_STRLEN); other systems cap the whole argument
+    list and environment (ARG_MAX), of which the command may take half.
+    """
+    if sys.platform.startswith("linux"):
+        return 32 * os.sysconf("SC_PAGE_SIZE") - 1
+    return os.sysconf("SC_ARG_MAX") // 2
