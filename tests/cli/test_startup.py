@@ -129,12 +129,21 @@ def test_validate_loads_the_condition_parser_and_plugins_only_when_the_runbook_n
     plain.write_text(PLAIN, encoding="utf-8")
     modules = imported(processes, playbook_command("validate", plain), tmp_path)
     assert "playbook.compiler" in modules
-    assert {"lark", "importlib.metadata", "rich", "graphviz", "transitions"} & modules == set()
+    unused = {"lark", "importlib.metadata", "rich", "graphviz", "transitions", "jinja2"}
+    assert unused & modules == set()
+    assert not any(name.startswith("playbook.plugins") for name in modules)
 
     conditional = tmp_path / "conditional.playbook.toml"
     conditional.write_text(CONDITIONAL, encoding="utf-8")
     modules = imported(processes, playbook_command("validate", conditional), tmp_path)
-    assert {"lark", "importlib.metadata"} <= modules
+    assert {"lark", "importlib.metadata", "playbook.plugins"} <= modules
+    # A plain `{{ NAME }}` substitution is read without Jinja2; an expression needs its parser.
+    templated = tmp_path / "templated.playbook.toml"
+    variables = '[variables]\nNAME = { default = "x" }\n\n'
+    templated.write_text(variables + PLAIN.replace('"true"', '"echo {{ NAME }}"'), "utf-8")
+    assert "jinja2" not in imported(processes, playbook_command("validate", templated), tmp_path)
+    templated.write_text(variables + PLAIN.replace('"true"', '"echo {{ NAME | upper }}"'), "utf-8")
+    assert "jinja2" in imported(processes, playbook_command("validate", templated), tmp_path)
 
 
 @pytest.mark.slow
