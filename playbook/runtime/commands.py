@@ -30,6 +30,11 @@ DRAIN_GRACE_S = 0.5
 PARTIAL_LINE_S = 0.2
 
 Writer = Callable[[str, str], None]
+#: Put before every command, on its first line (so the shell's line numbers stay the user's):
+#: the shell starts the command only once the runner has said "go", after the command's group
+#: is in the watchdog's care. A runner killed before that closes the pipe without a word, and
+#: the command never starts. The command's own standard input is then at its end, as if empty.
+GATE = "IFS= read -r _playbook_go || exit 137; "
 
 
 class GroupGuard(Protocol):
@@ -147,16 +152,20 @@ def run_command(
     if interactive:
         return _run_attached(command, timeout, env, started)
     process = subprocess.Popen(
-        ["/bin/sh", "-c", command],
-        stdin=subprocess.DEVNULL,
+        ["/bin/sh", "-c", GATE + command],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
         start_new_session=True,
     )
+    assert process.stdin is not None
     assert process.stdout is not None and process.stderr is not None
     if guard is not None:
         guard.guard(process.pid)
+    with contextlib.suppress(BrokenPipeError):  # the shell may already have ended
+        process.stdin.write(b"go\n")
+        process.stdin.close()
     streams = {
         process.stdout.fileno(): _Stream("stdout", redact, write),
         process.stderr.fileno(): _Stream("stderr", redact, write),

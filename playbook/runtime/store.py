@@ -152,12 +152,9 @@ class NodeRecord:
     attempts: int
 
 
-@dataclass(frozen=True)
-class _Json:
+class _Json(str):
     """A JSON column's text, already redacted value by value (a plain replace over JSON text
     could cut through its structure)."""
-
-    text: str
 
 
 class Store:
@@ -455,12 +452,12 @@ class _Writer:
         self.connection = connection
         self.redactor = redactor
 
-    def _clean(self, params: Iterable[Any]) -> tuple[Any, ...]:
+    def _clean(self, params: Iterable[Any]) -> Iterable[Any]:
+        if not self.redactor:  # no secret in this run: nothing to replace, at the cost of a test
+            return params
         return tuple(
             self.redactor(value)
-            if isinstance(value, str)
-            else value.text
-            if isinstance(value, _Json)
+            if isinstance(value, str) and not isinstance(value, _Json)
             else value
             for value in params
         )
