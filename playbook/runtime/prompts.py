@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 from playbook.runtime.redaction import Redactor
 
+#: How often a question waiting for its answer comes back to act on signals.
+WAKE_S = 0.2
 #: Invalid answers tolerated from a non-terminal input before giving up.
 MAX_INVALID_ANSWERS = 3
 
@@ -60,11 +62,15 @@ def read_line(stream: TextIO, timeout: float = 0) -> str:
 
 
 def _wait_readable(descriptor: int, deadline: float | None) -> None:
-    if deadline is None:
-        return
-    ready, _, _ = select.select([descriptor], [], [], max(deadline - time.monotonic(), 0))
-    if not ready:
-        raise TimeoutError
+    """Wait until `descriptor` has input, waking every `WAKE_S` so a signal the system handed
+    to a worker thread is acted on (see `Workers.next_done`); `TimeoutError` past `deadline`."""
+    while True:
+        left = WAKE_S if deadline is None else min(WAKE_S, deadline - time.monotonic())
+        if left <= 0:
+            raise TimeoutError
+        ready, _, _ = select.select([descriptor], [], [], left)
+        if ready:
+            return
 
 
 class Prompter:

@@ -18,6 +18,8 @@ Work = Callable[[], AttemptOutcome]
 #: How long a stopping run waits for its attempts to end (a command's group gets SIGINT, then
 #: SIGKILL after its own grace period); a plugin function still running then is left behind.
 STOP_GRACE_S = 5.0
+#: How often a waiting interpreter thread comes back to act on signals (see `next_done`).
+WAKE_S = 0.2
 
 
 class Workers:
@@ -48,9 +50,19 @@ class Workers:
         self._running.add(node_id)
         self._jobs.put((node_id, work))
 
-    def next_done(self, timeout: float | None = None) -> tuple[str, AttemptOutcome]:
-        """The next attempt to finish; an error raised by its work is raised here."""
-        node_id, result = self._done.get(timeout=timeout)
+    def next_done(self) -> tuple[str, AttemptOutcome]:
+        """The next attempt to finish; an error raised by its work is raised here.
+
+        The wait wakes every `WAKE_S`: a signal (CTRL-C, SIGTERM) that the system hands to a
+        worker thread only marks itself for the main thread, which must come back to Python to
+        act on it; blocked for good in one wait, it never would.
+        """
+        while True:
+            try:
+                node_id, result = self._done.get(timeout=WAKE_S)
+                break
+            except queue.Empty:
+                continue
         self._running.discard(node_id)
         if isinstance(result, BaseException):
             raise result

@@ -22,6 +22,7 @@ echo $$ > "$FAKE_STATE/work.pid"
 sleep 300 &
 echo $! > "$FAKE_STATE/grandchild.pid"
 while [ ! -f "$FAKE_STATE/go" ]; do sleep 0.05; done
+kill "$(cat "$FAKE_STATE/grandchild.pid")"
 echo "work done"
 '''
 prompt_after = ""
