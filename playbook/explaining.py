@@ -55,7 +55,10 @@ def explain(store: Store, run_id: int, node_id: str) -> list[str]:
     """The lines that explain `node_id` in run `run_id`."""
     record = store.run(run_id)
     if record is None:
-        raise PlaybookError.single(f"no run {run_id}", hint="check the run id and --state-path")
+        raise PlaybookError.single(
+            f"no run {run_id} in {store.location}",
+            hint=f"check the run id and {store.location.flags()[0]}",
+        )
     program = Program.loads(record.ir)
     if node_id not in program.nodes_by_id:
         raise PlaybookError.single(

@@ -17,6 +17,7 @@ COMMANDS = (
     LazyCommand("run", "playbook.cli.execution:run", "Run FILE (a runbook or a compiled IR)."),
     LazyCommand("set-status", "playbook.cli.execution:set_status", "Set a run's status by hand."),
     LazyCommand("show", "playbook.cli.show:show", "Show a workflow's runs, or one run in full."),
+    LazyCommand("state", "playbook.cli.transfer:state_group", "Export or import the whole state."),
     LazyCommand("validate", "playbook.cli.build:validate", "Check FILE and report every problem."),
     LazyCommand("view-dag", "playbook.cli.diagram:view_dag", "Draw the DAG of FILE as an image."),
 )

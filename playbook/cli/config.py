@@ -9,6 +9,7 @@ import click
 
 from playbook.cli.app import EXIT_ERROR
 from playbook.diagnostics import PlaybookError
+from playbook.runtime.store.locations import PostgresUrl
 from playbook.settings import (
     LoadedSettings,
     Settings,
@@ -72,7 +73,9 @@ def config(
 def sources_lines(loaded: LoadedSettings) -> list[str]:
     lines = ["Sources, lowest precedence first:", "  built-in defaults"]
     lines += [f"  {layer.name}: {layer.status}" for layer in loaded.layers]
-    lines.append("  then command-line flags (--state-path, --max-retries) for one command")
+    lines.append(
+        "  then command-line flags (--state-path, --state-url, --max-retries) for one command"
+    )
     return lines
 
 
@@ -84,9 +87,10 @@ def shown_text(loaded: LoadedSettings) -> str:
         source = loaded.origins.get((key.section, key.name))
         return f"from {source}" if source else None
 
-    return settings_toml(
-        loaded.settings.as_dict(), header=header + sources_lines(loaded), note=origin
-    )
+    values = loaded.settings.as_dict()
+    # A password written into the URL is the one value never shown.
+    values["database"]["url"] = str(PostgresUrl(values["database"]["url"]))
+    return settings_toml(values, header=header + sources_lines(loaded), note=origin)
 
 
 def template_text() -> str:

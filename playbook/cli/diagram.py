@@ -13,12 +13,13 @@ import click
 
 from playbook.cli.app import echo_warnings, runbook_argument
 from playbook.cli.config import current_settings
-from playbook.cli.state import configured_state_path, optional_state_path_option
+from playbook.cli.state import given_or_configured, optional_state_option
 from playbook.compiler import load_program
 from playbook.compiler.ir import Program
 from playbook.diagnostics import PlaybookError
 from playbook.diagrams import IMAGE_FORMATS, render_image, to_dot, to_mermaid
 from playbook.diagrams.visitor import RunOverlay
+from playbook.runtime.store import StateLocation
 
 FORMATS = (*IMAGE_FORMATS, "dot", "mmd")
 DEFAULT_FORMAT = "png"
@@ -49,7 +50,7 @@ RUNBOOK_SUFFIXES = (".playbook.toml", ".ir.json")
     metavar="RUN_ID",
     help="Colour each node by its state in run RUN_ID of FILE, with a legend.",
 )
-@optional_state_path_option
+@optional_state_option
 def view_dag(
     file: Path,
     output: Path | None,
@@ -57,13 +58,13 @@ def view_dag(
     keep_dot: bool,
     no_open: bool,
     run_id: int | None,
-    state_path: Path | None,
+    state: StateLocation | None,
 ) -> None:
     """Draw the DAG of FILE (a runbook or a compiled IR), by default as a PNG beside it.
 
     PNG and SVG need Graphviz's `dot` program; DOT and Mermaid (.mmd) text do not. The image
     opens in the system's viewer when run from a terminal, unless --no-open. With --run, the
-    state database (--state-path) is read, never written.
+    state database (--state-path or --state-url) is read, never written.
     """
     output_format = _format(output, output_format)
     output = output or _default_output(file, output_format, run_id)
@@ -71,7 +72,7 @@ def view_dag(
     echo_warnings(result.warnings, result.source_lines)
     overlay = None
     if run_id is not None:
-        overlay = _overlay(file, result.program, run_id, configured_state_path(state_path))
+        overlay = _overlay(file, result.program, run_id, given_or_configured(state))
     dot = to_dot(result.program, overlay)
     # Everything is drawn before anything is written, so a failure leaves no partial output.
     files = {output: _contents(dot, result.program, overlay, output_format)}
@@ -120,18 +121,18 @@ def _contents(dot: str, program: Program, overlay: RunOverlay | None, output_for
     return text.encode("utf-8")
 
 
-def _overlay(file: Path, program: Program, run_id: int, state_path: Path) -> RunOverlay:
+def _overlay(file: Path, program: Program, run_id: int, state: StateLocation) -> RunOverlay:
     """The states of run `run_id`, which must be a run of this runbook."""
     from playbook.history import open_history
     from playbook.history.clock import now
     from playbook.history.overlay import run_overlay
     from playbook.history.runs import detail
 
-    with open_history(state_path, current_settings().database.timeout) as queries:
+    with open_history(state, current_settings().database.timeout) as queries:
         row = queries.run(run_id)
         if row is None:
             raise PlaybookError.single(
-                f"no run {run_id} in {state_path.expanduser()}",
+                f"no run {run_id} in {state}",
                 hint=f"`playbook show {file}` lists the runs of {file}",
             )
         if row.runbook_path != str(file.resolve()) and row.title != program.runbook.title:

@@ -8,7 +8,6 @@ import getpass
 import json
 import os
 import signal
-import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from rich.console import Console
 
 from playbook.cli.app import echo_warnings, runbook_argument, use_redactor
 from playbook.cli.config import current_settings
-from playbook.cli.state import state_path_flag, state_path_option
+from playbook.cli.state import state_flag, state_option
 from playbook.cli.variables import bind, variable_options
 from playbook.compiler import CompileResult, load_program
 from playbook.compiler.ir import Program, RunStatus
@@ -29,10 +28,10 @@ from playbook.diagnostics import PlaybookError
 from playbook.plugins import PluginRegistry, check_program
 from playbook.runtime.display import Display, themed_console
 from playbook.runtime.interpreter import Interpreter, RunSettings, Stopped
-from playbook.runtime.ownership import Owner, RunOwned
+from playbook.runtime.ownership import Owner, RunOwned, this_host
 from playbook.runtime.prompts import InputClosed, Prompter
 from playbook.runtime.rendering import Renderer, render_problems
-from playbook.runtime.store import OpenMode, RunRecord, Store, now
+from playbook.runtime.store import OpenMode, RunRecord, StateLocation, Store, now, open_store
 from playbook.runtime.variables import BoundVariables, VariableSources
 from playbook.settings import Settings
 from playbook.settings.logs import run_logging
@@ -60,12 +59,13 @@ parallel_option = click.option(
 )
 
 
-def open_store(state_path: Path, mode: OpenMode) -> Store:
-    return Store(state_path.expanduser(), mode, timeout=current_settings().database.timeout)
+def open_state(state: StateLocation, mode: OpenMode) -> Store:
+    return open_store(state, mode, timeout=current_settings().database.timeout)
 
 
 def back_up(store: Store) -> None:
-    """A copy of the database as it was, before this command's first write to it."""
+    """A copy of the database as it was, before this command's first write to it (SQLite's;
+    a PostgreSQL server keeps its own backups)."""
     database = current_settings().database
     if database.backup_enabled:
         store.back_up(database.backup_count)
@@ -89,7 +89,7 @@ def operator_name() -> str:
 
 def this_process() -> Owner:
     """This process, as the owner of the run it drives."""
-    return Owner(operator_name(), socket.gethostname(), os.getpid(), now())
+    return Owner(operator_name(), this_host(), os.getpid(), now())
 
 
 def claim(store: Store, record: RunRecord, doing: str) -> None:
@@ -109,13 +109,13 @@ def claim(store: Store, record: RunRecord, doing: str) -> None:
 @variable_options
 @max_retries_option
 @parallel_option
-@state_path_option
+@state_option
 def run(
     file: Path,
     variable_sources: VariableSources,
     max_retries: int,
     parallel: int,
-    state_path: Path,
+    state: StateLocation,
 ) -> None:
     """Run FILE (a .playbook.toml, or an IR written by `playbook compile`)."""
     loaded = load_program(file)
@@ -124,7 +124,7 @@ def run(
     check_plugins(loaded, file, registry)
     bound, renderer = prepare_variables(loaded.program, variable_sources)
     shown_title, _ = renderer.runbook(loaded.program.runbook)
-    with open_store(state_path, OpenMode.CREATE) as store:
+    with open_state(state, OpenMode.CREATE) as store:
         store.use_redactor(bound.redactor)
         back_up(store)
         run_id = store.create_run(
@@ -139,7 +139,7 @@ def run(
         )
         store.claim(run_id, this_process())
         request = RunRequest(
-            file, state_path, max_retries, parallel, registry, current_settings(), resumed=False
+            file, state, max_retries, parallel, registry, current_settings(), resumed=False
         )
         status = interpret(request, loaded.program, store, run_id, bound, renderer)
     sys.exit(EXIT_CODES[status])
@@ -151,7 +151,7 @@ def run(
 @variable_options
 @max_retries_option
 @parallel_option
-@state_path_option
+@state_option
 @click.option(
     "--force",
     is_flag=True,
@@ -163,7 +163,7 @@ def resume(
     variable_sources: VariableSources,
     max_retries: int,
     parallel: int,
-    state_path: Path,
+    state: StateLocation,
     force: bool,
 ) -> None:
     """Resume an ABORTED run of FILE (the latest one unless RUN_ID is given)."""
@@ -171,7 +171,7 @@ def resume(
     echo_warnings(loaded.warnings, loaded.source_lines)
     registry = PluginRegistry()
     check_plugins(loaded, file, registry)
-    with open_store(state_path, OpenMode.EXISTING) as store:
+    with open_state(state, OpenMode.EXISTING) as store:
         record = find_resumable(store, file, run_id)
         check_same_workflow(record, file, loaded.program, force)
         record = take_over(store, record, force)
@@ -181,7 +181,7 @@ def resume(
         back_up(store)
         store.ensure_nodes(record.id, [node.id for node in loaded.program.nodes])
         request = RunRequest(
-            file, state_path, max_retries, parallel, registry, current_settings(), resumed=True
+            file, state, max_retries, parallel, registry, current_settings(), resumed=True
         )
         status = interpret(request, loaded.program, store, record.id, bound, renderer)
     sys.exit(EXIT_CODES[status])
@@ -192,15 +192,15 @@ def resume(
 @click.argument("run_id", type=int)
 @click.argument("status", type=click.Choice(list(RunStatus), case_sensitive=False))
 @click.option("--force", is_flag=True, help="Do not ask for confirmation.")
-@state_path_option
-def set_status(file: Path, run_id: int, status: str, force: bool, state_path: Path) -> None:
+@state_option
+def set_status(file: Path, run_id: int, status: str, force: bool, state: StateLocation) -> None:
     """Set the status of run RUN_ID by hand, e.g. mark an orphaned RUNNING run ABORTED."""
     status = status.upper()
-    with open_store(state_path, OpenMode.EXISTING) as store:
+    with open_state(state, OpenMode.EXISTING) as store:
         record = store.run(run_id)
         if record is None:
             raise PlaybookError.single(
-                f"no run {run_id} in {state_path}", hint="check the run id and --state-path"
+                f"no run {run_id} in {state}", hint=f"check the run id and {state.flags()[0]}"
             )
         console = themed_console(current_settings().ui.color_theme)
         owner = store.owner(run_id)
@@ -233,7 +233,7 @@ def set_status(file: Path, run_id: int, status: str, force: bool, state_path: Pa
 def ask_to_stop(store: Store, run_id: int, owner: Owner, console: Console) -> None:
     """Ask a run's owner to stop, and wait until it has: one writer at a time."""
     store.request_stop(run_id, f"{operator_name()} (set-status --force)")
-    if owner.host == socket.gethostname():
+    if owner.host == this_host():
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(owner.pid, signal.SIGTERM)
     console.print(f"asked {owner.describe()} to stop run {run_id}…", markup=False)
@@ -359,7 +359,9 @@ def find_resumable(store: Store, file: Path, run_id: int | None) -> RunRecord:
         )
     record = store.run(run_id)
     if record is None:
-        raise PlaybookError.single(f"no run {run_id}", hint="check the run id and --state-path")
+        raise PlaybookError.single(
+            f"no run {run_id}", hint=f"check the run id and {store.location.flags()[0]}"
+        )
     guidance = {
         RunStatus.OK: (f"run {run_id} completed OK: there is nothing to resume", None),
         RunStatus.NOK: (
@@ -401,7 +403,7 @@ class RunRequest:
     """What the operator asked for on the command line."""
 
     file: Path
-    state_path: Path
+    state: StateLocation
     max_retries: int
     parallel: int
     registry: PluginRegistry
@@ -409,9 +411,7 @@ class RunRequest:
     resumed: bool
 
     def resume_command(self, run_id: int) -> str:
-        return (
-            f"playbook resume {self.file} {run_id}{state_path_flag(self.state_path, self.settings)}"
-        )
+        return f"playbook resume {self.file} {run_id}{state_flag(self.state, self.settings)}"
 
 
 def interpret(

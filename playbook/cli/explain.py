@@ -7,15 +7,17 @@ from pathlib import Path
 import click
 
 from playbook.cli.app import echo, runbook_argument
-from playbook.cli.execution import open_store, state_path_option
+from playbook.cli.execution import open_state
+from playbook.cli.state import state_option
+from playbook.runtime.store import StateLocation
 
 
 @click.command()
 @runbook_argument
 @click.argument("run_id", type=int)
 @click.argument("node")
-@state_path_option
-def explain(file: Path, run_id: int, node: str, state_path: Path) -> None:
+@state_option
+def explain(file: Path, run_id: int, node: str, state: StateLocation) -> None:
     """Explain why NODE ran, was skipped, failed, or never started in run RUN_ID of FILE.
 
     The run's own record answers (the runbook may have changed since); the state database is
@@ -24,7 +26,7 @@ def explain(file: Path, run_id: int, node: str, state_path: Path) -> None:
     from playbook.explaining import explain as explain_node
     from playbook.runtime.store import OpenMode
 
-    with open_store(state_path, OpenMode.READ_ONLY) as store:
+    with open_state(state, OpenMode.READ_ONLY) as store:
         record = store.run(run_id)
         if record is not None and record.runbook_path != str(file.resolve()):
             echo(f"note: run {run_id} was started from {record.runbook_path}", err=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 from rich.table import Table
@@ -11,7 +10,7 @@ from rich.text import Text
 
 from playbook import __version__
 from playbook.cli.config import current_settings
-from playbook.cli.state import state_path_option
+from playbook.cli.state import state_option
 from playbook.history import open_history
 from playbook.history.clock import now
 from playbook.history.documents import document, node_stats_json, workflow_json
@@ -19,14 +18,15 @@ from playbook.history.lookup import find_workflow
 from playbook.history.queries import HistoryQueries, RunRow
 from playbook.history.runs import active_durations
 from playbook.history.statistics import NodeStats, WorkflowStats, node_stats, workflow_stats
+from playbook.runtime.store import SQLiteFile, StateLocation
 
 
 @click.command()
 @click.argument("workflow", required=False, metavar="[RUNBOOK_OR_TITLE]")
 @click.option("--plugins", is_flag=True, help="List installed plugins and their functions.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (its shape: docs/history.md).")
-@state_path_option
-def info(workflow: str | None, plugins: bool, as_json: bool, state_path: Path) -> None:
+@state_option
+def info(workflow: str | None, plugins: bool, as_json: bool, state: StateLocation) -> None:
     """Show the installation and statistics of every workflow, or of one with its nodes.
 
     RUNBOOK_OR_TITLE names a workflow as `playbook show` does. Nothing is written to the state
@@ -45,14 +45,13 @@ def info(workflow: str | None, plugins: bool, as_json: bool, state_path: Path) -
 
         render_plugins_table(console, registry)
         return
-    path = state_path.expanduser()
     if workflow is not None:
-        with open_history(path, settings.database.timeout) as queries:
-            stats, nodes, matched_by = _one_workflow(queries, workflow, path)
+        with open_history(state, settings.database.timeout) as queries:
+            stats, nodes, matched_by = _one_workflow(queries, workflow, state)
         if as_json:
             data = workflow_json(stats) | {"query": workflow, "matched_by": matched_by}
             nodes_json = [node_stats_json(node) for node in nodes]
-            click.echo(document("workflow", database=str(path), workflow=data, nodes=nodes_json))
+            click.echo(document("workflow", database=str(state), workflow=data, nodes=nodes_json))
             return
         from playbook.cli.history_tables import NODE_LEGEND, nodes_table, workflow_facts
 
@@ -66,12 +65,12 @@ def info(workflow: str | None, plugins: bool, as_json: bool, state_path: Path) -
         return
     workflows: list[WorkflowStats] = []
     schema = None
-    if path.exists():
-        with open_history(path, settings.database.timeout) as queries:
+    if not isinstance(state, SQLiteFile) or state.path.exists():
+        with open_history(state, settings.database.timeout) as queries:
             schema = queries.schema
             workflows = _every_workflow(queries)
     if as_json:
-        database = {"path": str(path), "exists": schema is not None, "schema": schema}
+        database = state.as_json() | {"exists": schema is not None, "schema": schema}
         click.echo(
             document(
                 "info",
@@ -88,7 +87,7 @@ def info(workflow: str | None, plugins: bool, as_json: bool, state_path: Path) -
     table = Table(show_header=False, box=None)
     add_row(table, "playbook", __version__)
     add_row(table, "python", sys.version.split()[0])
-    add_row(table, "state database", str(path))
+    add_row(table, "state database", str(state))
     if schema is None:
         add_row(table, "runs", "none yet (the database is created by the first run)")
     else:
@@ -117,9 +116,9 @@ def _every_workflow(queries: HistoryQueries) -> list[WorkflowStats]:
 
 
 def _one_workflow(
-    queries: HistoryQueries, argument: str, path: Path
+    queries: HistoryQueries, argument: str, state: StateLocation
 ) -> tuple[WorkflowStats, list[NodeStats], str]:
-    found = find_workflow(queries, argument, path)
+    found = find_workflow(queries, argument, state)
     runs = queries.runs(found.selection)
     title = runs[0].title if runs else argument
     stats = workflow_stats(title, runs, active_durations(queries, found.selection, now()))

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from playbook.cli.config import current_settings
-from playbook.cli.state import state_path_flag, state_path_option
+from playbook.cli.state import state_flag, state_option
 from playbook.diagnostics import PlaybookError, did_you_mean
 from playbook.history import open_history
 from playbook.history.clock import now
@@ -16,6 +16,7 @@ from playbook.history.documents import document, run_detail_json, run_json
 from playbook.history.lookup import Workflow, find_workflow
 from playbook.history.queries import HistoryQueries, RunRow
 from playbook.history.runs import captured, detail, summaries
+from playbook.runtime.store import StateLocation
 
 PAGE_SIZE = 20
 
@@ -45,7 +46,7 @@ PAGE_SIZE = 20
     help="Write the run's postmortem report (Markdown) to FILE.md.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (its shape: docs/history.md).")
-@state_path_option
+@state_option
 def show(
     workflow: str,
     run_id: int | None,
@@ -56,7 +57,7 @@ def show(
     output_node: str | None,
     report: Path | None,
     as_json: bool,
-    state_path: Path,
+    state: StateLocation,
 ) -> None:
     """Show the runs of a workflow, newest first, or run RUN_ID in full.
 
@@ -71,15 +72,15 @@ def show(
     if output_node and (as_json or report):
         raise click.UsageError("--output prints text: use it without --json and --report")
     settings = current_settings()
-    with open_history(state_path, settings.database.timeout) as queries:
-        found = find_workflow(queries, workflow, state_path.expanduser())
+    with open_history(state, settings.database.timeout) as queries:
+        found = find_workflow(queries, workflow, state)
         command = f"playbook show {shlex.quote(workflow)}"
-        flag = state_path_flag(state_path, settings)
+        flag = state_flag(state, settings)
         if run_id is None:
             limit_or_all = None if every_run else limit
-            _show_runs(queries, found, state_path, limit_or_all, page, as_json, command, flag)
+            _show_runs(queries, found, state, limit_or_all, page, as_json, command, flag)
             return
-        row = _run_of(queries, found, run_id, state_path)
+        row = _run_of(queries, found, run_id, state)
         if output_node is not None:
             _print_output(queries, run_id, output_node)
             return
@@ -90,7 +91,7 @@ def show(
         write_report(report, run)
         click.echo(f"wrote {report}")
     elif as_json:
-        click.echo(document("run", database=str(state_path.expanduser()), run=run_detail_json(run)))
+        click.echo(document("run", database=str(state), run=run_detail_json(run)))
     else:
         from playbook.cli.history_tables import print_run
         from playbook.runtime.display import themed_console
@@ -102,7 +103,7 @@ def show(
 def _show_runs(
     queries: HistoryQueries,
     found: Workflow,
-    state_path: Path,
+    state: StateLocation,
     limit: int | None,
     page: int,
     as_json: bool,
@@ -116,7 +117,7 @@ def _show_runs(
         click.echo(
             document(
                 "runs",
-                database=str(state_path.expanduser()),
+                database=str(state),
                 workflow={"query": found.argument, "matched_by": found.matched_by},
                 page={"number": page if limit else 1, "size": limit, "total": total},
                 runs=[run_json(summary) for summary in runs],
@@ -130,7 +131,7 @@ def _show_runs(
 
     console = themed_console(current_settings().ui.color_theme)
     if total == 0:
-        console.print(f"No runs of {found.argument} in {state_path} yet.", markup=False)
+        console.print(f"No runs of {found.argument} in {state} yet.", markup=False)
         return
     if not runs:
         last_page = -(-total // limit) if limit else 1
@@ -151,12 +152,12 @@ def _show_runs(
     console.print(Text(" · ".join(hints), style="dim"), soft_wrap=True)
 
 
-def _run_of(queries: HistoryQueries, found: Workflow, run_id: int, state_path: Path) -> RunRow:
+def _run_of(queries: HistoryQueries, found: Workflow, run_id: int, state: StateLocation) -> RunRow:
     """Run `run_id`, which must be a run of the workflow the user named."""
     row = queries.run(run_id)
     if row is None:
         raise PlaybookError.single(
-            f"no run {run_id} in {state_path.expanduser()}",
+            f"no run {run_id} in {state}",
             hint=f"`playbook show {shlex.quote(found.argument)}` lists its runs",
         )
     if not found.selection.includes(row):

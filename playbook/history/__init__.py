@@ -8,22 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from playbook.history.queries import HistoryQueries
-from playbook.runtime.store import OpenMode, Store
+from playbook.runtime.store import OpenMode, StateLocation, open_store
 
 
 @contextmanager
-def open_history(path: Path, timeout: float = 30) -> Iterator[HistoryQueries]:
+def open_history(location: StateLocation, timeout: float = 30) -> Iterator[HistoryQueries]:
     """The database as one snapshot: a run that goes on meanwhile cannot make a page of it
     contradict another (its events newer than its attempts, say)."""
-    with Store(path.expanduser(), OpenMode.READ_ONLY, timeout) as store:
-        schema = store.connection.execute("PRAGMA user_version").fetchone()[0]
-        store.connection.execute("BEGIN")
-        try:
-            yield HistoryQueries(
-                store.connection, schema, lambda run_id: store.owner(run_id) is not None
-            )
-        finally:
-            store.connection.execute("ROLLBACK")
+    with open_store(location, OpenMode.READ_ONLY, timeout) as store, store.snapshot() as reader:
+        yield HistoryQueries(reader, store.schema, lambda run_id: store.owner(run_id) is not None)

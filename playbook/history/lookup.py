@@ -13,6 +13,7 @@ from pathlib import Path
 
 from playbook.diagnostics import PlaybookError, did_you_mean
 from playbook.history.queries import HistoryQueries, Selection
+from playbook.runtime.store import StateLocation
 
 #: How many recorded titles a miss lists when none is close.
 LISTED_TITLES = 5
@@ -29,7 +30,7 @@ class Workflow:
         return self.selection.value
 
 
-def find_workflow(queries: HistoryQueries, argument: str, database: Path) -> Workflow:
+def find_workflow(queries: HistoryQueries, argument: str, database: StateLocation) -> Workflow:
     if not _is_text(argument):
         raise PlaybookError.single(
             f"no runs of {argument!r} in {database}",
@@ -46,7 +47,7 @@ def find_workflow(queries: HistoryQueries, argument: str, database: Path) -> Wor
         if queries.count_runs(selection):
             return Workflow(argument, selection, matched_by)
     raise PlaybookError.single(
-        f"no runs of {argument!r} in {database}", hint=_miss_hint(queries, argument)
+        f"no runs of {argument!r} in {database}", hint=_miss_hint(queries, argument, database)
     )
 
 
@@ -59,9 +60,9 @@ def _is_text(argument: str) -> bool:
     return True
 
 
-def _miss_hint(queries: HistoryQueries, argument: str) -> str:
+def _miss_hint(queries: HistoryQueries, argument: str, database: StateLocation) -> str:
     if not queries.count_runs():
-        return "nothing has run with this state database yet; check --state-path"
+        return f"nothing has run with this state database yet; check {database.flags()[0]}"
     names = queries.names()
     titles = sorted({*names["title"], *names.get("display_title", [])})
     files = {Path(path).name: path for path in names["runbook_path"]}

@@ -1,20 +1,20 @@
 """Every SQL statement that reads run history, in one place.
 
 The statements are plain SQL that SQLite and PostgreSQL both accept (no SQLite-only functions;
-`LIMIT`/`OFFSET` is the one extension, shared by both), so another store can serve the same
-queries. Counting and grouping happen in SQL; what SQL cannot say portably (medians,
-percentiles, time arithmetic) is left to `playbook.history.statistics`.
+`LIMIT`/`OFFSET` is the one extension, shared by both), read through the store's snapshot, so
+either store serves the same queries. Counting and grouping happen in SQL; what SQL cannot say
+portably (medians, percentiles, time arithmetic) is left to `playbook.history.statistics`.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
 from playbook.history.status import shown_status
+from playbook.runtime.store import Reader
 
 #: The first schema version whose runs record the title the operator saw.
 DISPLAY_TITLE_SCHEMA = 2
@@ -123,19 +123,17 @@ class HistoryQueries:
     """Reads one state database; `schema` is its version, which may be older than this
     Playbook's: a reader never migrates."""
 
-    def __init__(
-        self, connection: sqlite3.Connection, schema: int, owned: Callable[[int], bool]
-    ) -> None:
-        self.connection = connection
+    def __init__(self, reader: Reader, schema: int, owned: Callable[[int], bool]) -> None:
+        self.reader = reader
         self.schema = schema
-        #: Whether a live process owns a run (the lock beside the database says).
+        #: Whether a live process owns a run (its lock says).
         self.owned = owned
         # A database no command has migrated yet has no display_title column.
         display = "r.display_title" if self.has_display_titles else "NULL"
         self._run_columns = _RUN_COLUMNS.format(display=display)
 
     def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        return self.connection.execute(sql, params).fetchall()
+        return self.reader.rows(sql, params)
 
     @staticmethod
     def _where(selection: Selection | None) -> tuple[str, tuple[Any, ...]]:
@@ -297,7 +295,7 @@ class HistoryQueries:
         self, selection: Selection | None, columns: str, measured: str
     ) -> Iterator[Any]:
         where, params = self._where(selection)
-        return self.connection.execute(
+        return self.reader.stream(
             f"SELECT a.node_id, {columns} FROM attempts a JOIN runs r ON r.id = a.run_id"
             f" WHERE a.status IN ('ok', 'failed') AND a.duration_s {measured}"
             f" AND a.finished_at IS NOT NULL AND {where}",

@@ -2,8 +2,9 @@
 
 Lowest first: built-in defaults, `/etc/playbook/config.toml`, `~/.config/playbook/config.toml`,
 `./playbook.toml` (or only `$PLAYBOOK_CONFIG`), each followed by its `PLAYBOOK_ENV` overlay,
-then the `PLAYBOOK_DB_PATH`, `PLAYBOOK_LOG_LEVEL` and `PLAYBOOK_MAX_RETRIES` variables. Each
-layer overrides only the keys it sets. Command-line flags come last, in the commands.
+then the `PLAYBOOK_DB_PATH`, `PLAYBOOK_DB_URL`, `PLAYBOOK_LOG_LEVEL` and `PLAYBOOK_MAX_RETRIES`
+variables. Each layer overrides only the keys it sets. Command-line flags come last, in the
+commands.
 
 Everything is read when a command asks for it, from the `environ`, `cwd` and `home` it is
 given, so nothing is cached between calls and tests need not touch the real machine.
@@ -28,6 +29,7 @@ LOCAL_NAME = "playbook.toml"
 #: Environment variables that override one key each.
 ENV_OVERRIDES = {
     "PLAYBOOK_DB_PATH": ("database", "path"),
+    "PLAYBOOK_DB_URL": ("database", "url"),
     "PLAYBOOK_LOG_LEVEL": ("logging", "level"),
     "PLAYBOOK_MAX_RETRIES": ("execution", "max_retries"),
 }

@@ -32,11 +32,16 @@ def setting(
 @dataclass(frozen=True)
 class DatabaseSettings:
     path: str = setting("~/.config/playbook/run.db", "the SQLite state database")
+    url: str = setting(
+        "",
+        "a PostgreSQL state database shared by a team, postgresql://USER@HOST/DATABASE"
+        ' (used instead of path; "" = none)',
+    )
     timeout: float = setting(
         30, "seconds to wait for another process that holds the database lock", minimum=0
     )
     backup_enabled: bool = setting(
-        True, "copy the database to PATH.1 before a command writes to it"
+        True, "copy the SQLite database to PATH.1 before a command writes to it"
     )
     backup_count: int = setting(5, "copies kept: PATH.1 (newest) to PATH.N", minimum=0)
 
