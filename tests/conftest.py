@@ -8,9 +8,12 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import postgres_server
 import pytest
 from cli_support import Processes
 from hypothesis import HealthCheck, settings
+from postgres_server import PostgresServer
+from state_databases import BACKENDS, PostgresDatabase, SQLiteDatabase, StateDatabase
 
 # `quick` keeps the everyday suite fast; CI sets PLAYBOOK_HYPOTHESIS_PROFILE=thorough. No
 # deadlines: a shared machine's pauses are not failures.
@@ -42,6 +45,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked `both_backends` that uses the `backend` fixture runs on each backend; a
+    module's database fixtures are filled once per backend."""
+    if metafunc.definition.get_closest_marker("both_backends") and (
+        "backend" in metafunc.fixturenames
+    ):
+        metafunc.parametrize("backend", BACKENDS, indirect=True, scope="module")
+
+
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     """True under `pytest --update-golden`: expected files are rewritten, not compared."""
@@ -54,3 +66,32 @@ def processes() -> Iterator[Processes]:
     started = Processes()
     yield started
     started.kill_all()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the session, started by the first test that needs it and
+    always stopped; the tests that need it skip, saying why, where it cannot run."""
+    reason = postgres_server.missing()
+    if reason is not None:
+        pytest.skip(reason)
+    server = PostgresServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database the test's state lives in: SQLite unless `both_backends` says otherwise."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def state_database(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> StateDatabase:
+    """A new state database of the test's backend (an SQLite file not created yet)."""
+    if backend == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres")
+        return PostgresDatabase(server.new_database())
+    return SQLiteDatabase(tmp_path / "state" / "run.db")

@@ -17,7 +17,7 @@ from playbook.cli import cli
     ("words", "expected"),
     [
         ("playbook re", ["plain,resume"]),
-        ("playbook run --st", ["plain,--state-path"]),
+        ("playbook run --st", ["plain,--state-path", "plain,--state-url"]),
         ("playbook resume deploy.playbook.toml --f", ["plain,--force"]),
         ("playbook validate dep", ["file,dep"]),
     ],

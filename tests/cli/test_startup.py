@@ -30,6 +30,9 @@ HEAVY = (
     "transitions",
     "tomli",
     "sqlite3",
+    # The PostgreSQL driver: only a PostgreSQL URL loads it (tests/runtime/test_runtime_store.py
+    # shows what happens without it).
+    "psycopg",
 )
 
 #: What `playbook` needs before it knows which command runs: the group, no command module.
@@ -155,7 +158,7 @@ def test_run_renders_markdown_only_when_there_is_a_description(
     state = ("--state-path", tmp_path / "run.db")
     modules = imported(processes, playbook_command("run", plain, *state), tmp_path)
     assert "playbook.runtime.interpreter" in modules
-    unused = {"rich.markdown", "markdown_it", "graphviz", "lark", "importlib.metadata"}
+    unused = {"rich.markdown", "markdown_it", "graphviz", "lark", "importlib.metadata", "psycopg"}
     assert unused & modules == set()
 
     described = tmp_path / "described.playbook.toml"

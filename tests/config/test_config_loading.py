@@ -53,12 +53,16 @@ def test_variables_override_every_file(machine: Machine) -> None:
         '[execution]\nmax_retries = 6\n[logging]\nlevel = "ERROR"\n[database]\npath = "a.db"\n',
     )
     machine.environ.update(
-        PLAYBOOK_MAX_RETRIES="9", PLAYBOOK_LOG_LEVEL="debug", PLAYBOOK_DB_PATH="~/b.db"
+        PLAYBOOK_MAX_RETRIES="9",
+        PLAYBOOK_LOG_LEVEL="debug",
+        PLAYBOOK_DB_PATH="~/b.db",
+        PLAYBOOK_DB_URL="postgresql://ops@db/playbook",
     )
     loaded = machine.load()
     assert loaded.settings.execution.max_retries == 9
     assert loaded.settings.logging.level == "DEBUG"
     assert loaded.settings.database.path == str(machine.home / "b.db")
+    assert loaded.settings.database.url == "postgresql://ops@db/playbook"
     assert loaded.origins[("execution", "max_retries")] == "PLAYBOOK_MAX_RETRIES"
 
 

@@ -13,7 +13,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime"))
 
 from history_support import Drill, fill_drill
+from postgres_server import PostgresServer
 from runtime_support import Workspace
+from state_databases import PostgresDatabase, StateDatabase, copy_state
 
 
 @pytest.fixture(autouse=True)
@@ -27,12 +29,33 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    return Workspace(tmp_path)
+def ws(tmp_path: Path, state_database: StateDatabase) -> Workspace:
+    return Workspace(tmp_path, state_database)
 
 
 @pytest.fixture(scope="module")
-def drill(tmp_path_factory: pytest.TempPathFactory) -> Drill:
+def sqlite_drill(tmp_path_factory: pytest.TempPathFactory) -> Drill:
     """Six real runs of one runbook: clean, retried, skipped, aborted then resumed, aborted,
     declined; filled once per test module and only read by its tests."""
     return fill_drill(Workspace(tmp_path_factory.mktemp("drill")))
+
+
+@pytest.fixture(scope="module")
+def drill(
+    backend: str,
+    sqlite_drill: Drill,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+) -> Drill:
+    """The drill's runs in the module's backend: on PostgreSQL, copied there from SQLite as
+    `playbook state import` copies them."""
+    if backend == "sqlite":
+        return sqlite_drill
+    server: PostgresServer = request.getfixturevalue("postgres")
+
+    def new_database(folder: Path) -> StateDatabase:
+        return PostgresDatabase(server.new_database())
+
+    ws = Workspace(tmp_path_factory.mktemp("drill-postgresql"), new_database(Path()))
+    copy_state(sqlite_drill.state, ws.state)
+    return Drill(ws, sqlite_drill.file, sqlite_drill.ids, new_database)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 from runtime_support import Workspace
+from state_databases import SQLiteDatabase, StateDatabase, copy_state
 
 from playbook.cli import cli
 
@@ -58,24 +60,43 @@ when = "ENV == 'prod'"
 """
 
 
+def sqlite_in(folder: Path) -> StateDatabase:
+    return SQLiteDatabase(folder / "run.db")
+
+
 @dataclass
 class Drill:
     ws: Workspace
     file: Path
     ids: dict[str, int] = field(default_factory=dict)
+    #: A new, empty state database of the drill's backend (an SQLite file in the folder given).
+    new_database: Callable[[Path], StateDatabase] = sqlite_in
 
-    def cli(self, *args: str | Path | int, db: Path | None = None) -> Result:
-        return invoke(self.ws, *args, db=db or self.ws.db)
+    @property
+    def state(self) -> StateDatabase:
+        return self.ws.state
 
-    def json(self, *args: str | Path | int, db: Path | None = None) -> Any:
+    def cli(self, *args: str | Path | int, db: Path | StateDatabase | None = None) -> Result:
+        return invoke(self.ws, *args, db=db)
+
+    def json(self, *args: str | Path | int, db: Path | StateDatabase | None = None) -> Any:
         result = self.cli(*args, "--json", db=db)
         assert result.exit_code == 0, result.output
         return json.loads(result.stdout)
 
+    def copy(self, folder: Path) -> StateDatabase:
+        """A new database of the drill's backend holding the drill's runs, to change freely."""
+        target = self.new_database(folder)
+        copy_state(self.state, target)
+        return target
 
-def invoke(ws: Workspace, *args: str | Path | int, db: Path | None = None) -> Result:
-    """`playbook ARGS… --state-path DB` in this process, with the workspace's environment."""
-    state = ["--state-path", str(db or ws.db)]
+
+def invoke(
+    ws: Workspace, *args: str | Path | int, db: Path | StateDatabase | None = None
+) -> Result:
+    """`playbook ARGS… --state-path DB` (or `--state-url`) in this process, with the
+    workspace's environment; DB is the workspace's own database unless given."""
+    state = ["--state-path", str(db)] if isinstance(db, Path) else (db or ws.state).flags
     return CliRunner().invoke(cli, [*map(str, args), *state], env=ws.env, catch_exceptions=False)
 
 

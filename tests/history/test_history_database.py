@@ -14,7 +14,8 @@ import pytest
 from history_support import DRILL_TITLE, Drill, copy_database, invoke
 from runtime_support import Workspace, wait_for
 
-from playbook.runtime.store import _MIGRATIONS, APPLICATION_ID, SCHEMA_VERSION
+from playbook.runtime.store.schema import SCHEMA_VERSION, SQLITE, migration
+from playbook.runtime.store.sqlite import APPLICATION_ID
 
 READERS = [
     ("show", DRILL_TITLE),
@@ -107,9 +108,8 @@ def schema_1_copy(source: Path, target: Path) -> Path:
     """The runs of `source` in a database as Playbook wrote them before schema 2."""
     target.parent.mkdir(parents=True)
     with closing(sqlite3.connect(target)) as old:
-        for statement in _MIGRATIONS[1].split(";"):
-            if statement.strip():
-                old.execute(statement)
+        for statement in migration(1, SQLITE):
+            old.execute(statement)
         old.execute(f"ATTACH DATABASE '{source}' AS new")
         columns = "id, title, runbook_path, source_sha256, ir, variables, status, operator,"
         columns += " started_at, finished_at"

@@ -17,7 +17,7 @@ from history_support import invoke
 from runtime_support import Workspace
 
 from playbook.compiler import load_program
-from playbook.runtime.ownership import RunLock
+from playbook.runtime.store.sqlite import RunLock
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from history_scale import TITLE, fill, runbook

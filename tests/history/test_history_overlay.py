@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from history_support import Drill
+from state_databases import both_backends
 
 from playbook.cli import cli
 from playbook.compiler import load_program
@@ -73,6 +74,7 @@ def test_the_golden_run_diagrams_show_every_state_and_the_legend() -> None:
     assert "classDef state_interrupted fill:#eebefa" in mermaid
 
 
+@both_backends
 def test_a_run_is_drawn_with_the_states_it_recorded(drill: Drill, tmp_path: Path) -> None:
     program = load_program(drill.file).program
     expected = {
@@ -145,6 +147,7 @@ def test_a_changed_runbook_is_drawn_as_it_is_now(drill: Drill, tmp_path: Path) -
     assert 'legend_absent("not in this run")' in (tmp_path / "x.mmd").read_text()
 
 
+@both_backends
 def test_a_run_of_another_runbook_or_no_run_is_refused(drill: Drill, tmp_path: Path) -> None:
     other = REPO / "examples" / "hello.playbook.toml"
     run_id = drill.ids["clean"]
@@ -156,7 +159,7 @@ def test_a_run_of_another_runbook_or_no_run_is_refused(drill: Drill, tmp_path: P
     ]
     missing = drill.cli("view-dag", drill.file, "--run", 999, "-o", tmp_path / "x.dot")
     assert missing.exit_code == 1
-    assert f"error: no run 999 in {drill.ws.db}" in missing.stderr
+    assert f"error: no run 999 in {drill.state.shown}" in missing.stderr
     assert not (tmp_path / "x.dot").exists()
 
 

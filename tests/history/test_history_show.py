@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 from history_support import CANARY, DRILL_TITLE, Drill, invoke
 from runtime_support import Workspace
+from state_databases import both_backends
+
+pytestmark = both_backends
 
 
 def rows_of(text: str) -> list[list[str]]:
@@ -81,7 +84,7 @@ def test_a_miss_names_what_is_close(drill: Drill, argument: str, hint: str) -> N
     result = drill.cli("show", argument)
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        f"error: no runs of {argument!r} in {drill.ws.db}",
+        f"error: no runs of {argument!r} in {drill.state.shown}",
         f"  hint: {hint.replace('{file}', str(drill.file))}",
     ]
     assert result.stdout == ""
@@ -228,7 +231,7 @@ def test_a_run_of_another_workflow_is_refused(drill: Drill, tmp_path: Path) -> N
     ]
     missing = drill.cli("show", DRILL_TITLE, 999)
     assert missing.exit_code == 1
-    assert f"error: no run 999 in {drill.ws.db}" in missing.stderr
+    assert f"error: no run 999 in {drill.state.shown}" in missing.stderr
 
 
 def test_usage_errors_are_one_line(drill: Drill) -> None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from history_support import DRILL_TITLE, Drill, copy_database, write
+from history_support import DRILL_TITLE, Drill
+from state_databases import StateDatabase, both_backends
 
 from playbook.history.statistics import median, percentile
-from playbook.runtime.store import SCHEMA_VERSION
+from playbook.runtime.store.schema import SCHEMA_VERSION
 
 DAY = "2024-03-01T"
 #: Each run's own events (create, [abort, resume,] end) at these times; active time in brackets.
@@ -41,10 +42,13 @@ DEPLOY_SECONDS = {
 APPROVAL_SECONDS = {"clean": 20, "retried": 30, "skipped": 40, "resumed": 50, "declined": 100}
 
 
+pytestmark = both_backends
+
+
 @pytest.fixture(scope="module")
-def pinned(drill: Drill, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def pinned(drill: Drill, tmp_path_factory: pytest.TempPathFactory) -> StateDatabase:
     """A copy of the drill's database with the clocks above."""
-    db = copy_database(drill.ws.db, tmp_path_factory.mktemp("pinned") / "run.db")
+    db = drill.copy(tmp_path_factory.mktemp("pinned"))
     for label, times in RUN_EVENT_TIMES.items():
         run_id = drill.ids[label]
         events = drill.ws.rows(
@@ -52,10 +56,9 @@ def pinned(drill: Drill, tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
         assert len(events) == len(times), label
         for event, at in zip(events, times, strict=True):
-            write(db, "UPDATE events SET at = ? WHERE id = ?", f"{DAY}{at}+00:00", event["id"])
+            db.execute("UPDATE events SET at = ? WHERE id = ?", f"{DAY}{at}+00:00", event["id"])
     for (label, attempt), seconds in DEPLOY_SECONDS.items():
-        write(
-            db,
+        db.execute(
             "UPDATE attempts SET duration_s = ? WHERE run_id = ? AND node_id = 'deploy'"
             " AND attempt = ?",
             seconds,
@@ -65,8 +68,7 @@ def pinned(drill: Drill, tmp_path_factory: pytest.TempPathFactory) -> Path:
     for label, seconds in APPROVAL_SECONDS.items():
         (approval,) = drill.ws.attempts(drill.ids[label], "approve")
         assert approval["duration_s"] is None
-        write(
-            db,
+        db.execute(
             "UPDATE attempts SET started_at = ?, finished_at = ? WHERE run_id = ?"
             " AND node_id = 'approve'",
             f"{DAY}09:00:00+00:00",
@@ -94,7 +96,9 @@ def test_the_drill_left_what_the_hand_computation_assumes(drill: Drill) -> None:
     }
 
 
-def test_workflow_statistics_match_the_hand_computed_values(drill: Drill, pinned: Path) -> None:
+def test_workflow_statistics_match_the_hand_computed_values(
+    drill: Drill, pinned: StateDatabase
+) -> None:
     data = drill.json("info", DRILL_TITLE, db=pinned)
     assert data["version"] == 1
     assert data["kind"] == "workflow"
@@ -110,7 +114,9 @@ def test_workflow_statistics_match_the_hand_computed_values(drill: Drill, pinned
     assert (workflow["query"], workflow["matched_by"]) == (DRILL_TITLE, "title")
 
 
-def test_node_statistics_match_the_hand_computed_values(drill: Drill, pinned: Path) -> None:
+def test_node_statistics_match_the_hand_computed_values(
+    drill: Drill, pinned: StateDatabase
+) -> None:
     nodes = {node["id"]: node for node in drill.json("info", DRILL_TITLE, db=pinned)["nodes"]}
     assert list(nodes) == ["build", "deploy", "verify", "approve", "announce"]
     expected = {
@@ -145,7 +151,7 @@ def test_node_statistics_match_the_hand_computed_values(drill: Drill, pinned: Pa
 
 
 def test_a_resumed_run_lasts_its_sessions_not_the_wait_between_them(
-    drill: Drill, pinned: Path
+    drill: Drill, pinned: StateDatabase
 ) -> None:
     run = drill.json("show", DRILL_TITLE, drill.ids["resumed"], db=pinned)["run"]
     assert run["duration_s"] == 60.0
@@ -158,12 +164,16 @@ def test_a_resumed_run_lasts_its_sessions_not_the_wait_between_them(
 
 
 def test_info_lists_every_workflow_with_its_statistics(drill: Drill, tmp_path: Path) -> None:
-    db = copy_database(drill.ws.db, tmp_path / "state" / "run.db")
+    db = drill.copy(tmp_path / "state")
     hello = Path(__file__).resolve().parents[2] / "examples" / "hello.playbook.toml"
-    assert drill.ws.cli("run", hello, "--state-path", db).code == 0
+    assert drill.ws.cli("run", hello, *db.flags).code == 0
     data = drill.json("info", db=db)
     assert data["kind"] == "info"
-    assert data["database"] == {"path": str(db), "exists": True, "schema": SCHEMA_VERSION}
+    assert data["database"] == {
+        **db.location.as_json(),
+        "exists": True,
+        "schema": SCHEMA_VERSION,
+    }
     titles = [workflow["title"] for workflow in data["workflows"]]
     assert titles == ["Hello, Playbook", DRILL_TITLE]  # the most recently run first
     hello_stats = data["workflows"][0]
@@ -190,7 +200,7 @@ def test_info_lists_every_workflow_with_its_statistics(drill: Drill, tmp_path: P
     assert drill_line.split()[3:8] == ["6", "3", "2", "1", "50%"]  # runs, OK, NOK, ABORTED
 
 
-def test_info_for_one_workflow_reads_as_a_table(drill: Drill, pinned: Path) -> None:
+def test_info_for_one_workflow_reads_as_a_table(drill: Drill, pinned: StateDatabase) -> None:
     result = drill.cli("info", drill.file, db=pinned)
     assert result.exit_code == 0, result.output
     text = result.stdout

@@ -1,4 +1,4 @@
-"""The `ws` fixture: a fresh workspace (fake tools, state database) for each test."""
+"""The `ws` fixture: a fresh workspace (fake tools, a state database of the test's backend)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from cli_support import Processes
 from runtime_support import Workspace
+from state_databases import StateDatabase
 
 
 @pytest.fixture
-def ws(tmp_path: Path, processes: Processes) -> Workspace:
-    return Workspace(tmp_path, processes)
+def ws(tmp_path: Path, processes: Processes, state_database: StateDatabase) -> Workspace:
+    return Workspace(tmp_path, processes, state_database)

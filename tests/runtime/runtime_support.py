@@ -9,22 +9,22 @@ Every test gets a workspace in `tmp_path`:
   `curl`, …). Each one logs its call to `fake/calls.log` and succeeds, unless the test asked it
   to fail: `workspace.fail("curl")` makes the next call fail, `times=` the next few. A file
   `fake/<tool>-<first argument>.fails` targets one subcommand (`npm test` but not `npm audit`).
-- `state/run.db` is the state database passed with `--state-path`.
+- `state` is the state database passed to every command: `state/run.db` (`--state-path`), or
+  a PostgreSQL database (`--state-url`) for a test run on both backends.
 - HOME points into the workspace, so nothing reaches the real `~/.config/playbook`.
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import textwrap
 import time
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 from cli_support import Outcome, Processes, invoke, playbook_command
+from state_databases import Row, SQLiteDatabase, StateDatabase
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 OPERATOR = "ops-tester"
@@ -56,14 +56,38 @@ done
 echo "$name $*: done"
 """
 
+# `hold` waits until told to go on, so a test can act while
+# the run is owned (by a process, on a machine).
+HOLD = """\
+[runbook]
+title = "Held"
+
+[hold]
+type = "Command"
+command_name = '''
+touch "$FAKE_STATE/holding"
+while [ ! -f "$FAKE_STATE/go" ]; do sleep 0.05; done
+echo held
+'''
+prompt_after = ""
+
+[after]
+type = "Command"
+command_name = "echo after"
+prompt_after = ""
+"""
+
 
 class Workspace:
-    def __init__(self, root: Path, processes: Processes | None = None) -> None:
+    def __init__(
+        self, root: Path, processes: Processes | None = None, state: StateDatabase | None = None
+    ) -> None:
         self.root = root
         self.processes = processes or Processes()
         self.bin = root / "bin"
         self.fake = root / "fake"
         self.db = root / "state" / "run.db"
+        self.state = state or SQLiteDatabase(self.db)
         for folder in (self.bin, self.fake, root / "home"):
             folder.mkdir()
         for tool in FAKE_TOOLS:
@@ -108,20 +132,20 @@ class Workspace:
     invoke = cli
 
     def run(self, file: Path, *args: str, answers: str = "") -> Outcome:
-        return self.cli("run", file, *args, "--state-path", self.db, answers=answers)
+        return self.cli("run", file, *args, *self.state.flags, answers=answers)
 
     def resume(self, file: Path, *args: str, answers: str = "") -> Outcome:
-        return self.cli("resume", file, *args, "--state-path", self.db, answers=answers)
+        return self.cli("resume", file, *args, *self.state.flags, answers=answers)
 
     def set_status(self, file: Path, *args: str, answers: str = "") -> Outcome:
-        return self.cli("set-status", file, *args, "--state-path", self.db, answers=answers)
+        return self.cli("set-status", file, *args, *self.state.flags, answers=answers)
 
     def spawn(
         self, file: Path, *args: str, stdin: int = subprocess.DEVNULL
     ) -> subprocess.Popen[str]:
         """Start `playbook run` as a real process in its own session, as a shell starts a job."""
         return self.processes.spawn(
-            playbook_command("run", file, "--state-path", self.db, *args),
+            playbook_command("run", file, *self.state.flags, *args),
             stdin=stdin,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -134,10 +158,8 @@ class Workspace:
 
     # The state database ---------------------------------------------------------------------
 
-    def rows(self, sql: str, *params: Any) -> list[sqlite3.Row]:
-        with closing(sqlite3.connect(self.db)) as connection:
-            connection.row_factory = sqlite3.Row
-            return connection.execute(sql, params).fetchall()
+    def rows(self, sql: str, *params: Any) -> list[Row]:
+        return self.state.rows(sql, *params)
 
     def last_run(self) -> int:
         return int(self.rows("SELECT MAX(id) FROM runs")[0][0])
@@ -149,7 +171,7 @@ class Workspace:
         rows = self.rows("SELECT node_id, state FROM node_states WHERE run_id = ?", run_id)
         return {row["node_id"]: row["state"] for row in rows}
 
-    def attempts(self, run_id: int, node_id: str | None = None) -> list[sqlite3.Row]:
+    def attempts(self, run_id: int, node_id: str | None = None) -> list[Row]:
         rows = self.rows("SELECT * FROM attempts WHERE run_id = ? ORDER BY id", run_id)
         return [row for row in rows if node_id is None or row["node_id"] == node_id]
 
@@ -159,7 +181,7 @@ class Workspace:
             counts[row["node_id"]] = counts.get(row["node_id"], 0) + 1
         return counts
 
-    def events(self, run_id: int) -> list[sqlite3.Row]:
+    def events(self, run_id: int) -> list[Row]:
         return self.rows("SELECT * FROM events WHERE run_id = ? ORDER BY id", run_id)
 
     def started(self, run_id: int) -> list[str]:

@@ -1,4 +1,7 @@
-"""One owner per run, backups that protect, and several processes sharing one database."""
+"""One owner per run, backups that protect, and several processes sharing one database.
+
+Ownership and sharing hold on both backends (`both_backends`); backups and damage are SQLite's.
+"""
 
 from __future__ import annotations
 
@@ -11,28 +14,9 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from cli_support import Processes, playbook_command
-from runtime_support import Workspace, wait_for
-
-# `hold` waits until told to go on, so a test can act while the run is owned.
-HOLD = """\
-[runbook]
-title = "Held"
-
-[hold]
-type = "Command"
-command_name = '''
-touch "$FAKE_STATE/holding"
-while [ ! -f "$FAKE_STATE/go" ]; do sleep 0.05; done
-echo held
-'''
-prompt_after = ""
-
-[after]
-type = "Command"
-command_name = "echo after"
-prompt_after = ""
-"""
+from cli_support import playbook_command
+from runtime_support import HOLD, Workspace, wait_for
+from state_databases import both_backends
 
 
 def held_run(ws: Workspace) -> tuple[Path, subprocess.Popen[str]]:
@@ -43,6 +27,7 @@ def held_run(ws: Workspace) -> tuple[Path, subprocess.Popen[str]]:
 
 
 @pytest.mark.slow
+@both_backends
 def test_a_second_process_cannot_drive_an_owned_run(ws: Workspace) -> None:
     file, process = held_run(ws)
     try:
@@ -67,6 +52,7 @@ def test_a_second_process_cannot_drive_an_owned_run(ws: Workspace) -> None:
 
 
 @pytest.mark.slow
+@both_backends
 def test_set_status_force_asks_the_owner_to_stop_first(ws: Workspace) -> None:
     file, process = held_run(ws)
     try:
@@ -86,15 +72,15 @@ def test_set_status_force_asks_the_owner_to_stop_first(ws: Workspace) -> None:
 
 
 @pytest.mark.slow
+@both_backends
 def test_a_stop_request_is_honoured_before_the_next_step(ws: Workspace) -> None:
     _, process = held_run(ws)
     try:
         run_id = ws.last_run()
         # As another host would: record the request without a signal.
-        with closing(sqlite3.connect(ws.db)) as db, db:
-            db.execute(
-                "UPDATE runs SET stop_requested = 'ops on another host' WHERE id = ?", (run_id,)
-            )
+        ws.state.execute(
+            "UPDATE runs SET stop_requested = 'ops on another host' WHERE id = ?", run_id
+        )
         (ws.fake / "go").touch()
         stdout, _ = process.communicate(timeout=30)
     finally:
@@ -106,6 +92,7 @@ def test_a_stop_request_is_honoured_before_the_next_step(ws: Workspace) -> None:
 
 
 @pytest.mark.slow
+@both_backends
 def test_two_resumes_of_one_run_one_proceeds(ws: Workspace) -> None:
     file, process = held_run(ws)
     os.killpg(process.pid, signal.SIGINT)
@@ -115,7 +102,7 @@ def test_two_resumes_of_one_run_one_proceeds(ws: Workspace) -> None:
     (ws.fake / "go").unlink(missing_ok=True)
     (ws.fake / "holding").unlink()
     first = ws.processes.spawn(
-        playbook_command("resume", file, str(run_id), "--state-path", ws.db),
+        playbook_command("resume", file, str(run_id), *ws.state.flags),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -182,10 +169,8 @@ def test_a_damaged_database_names_the_newest_good_backup_and_keeps_them(ws: Work
 
 
 @pytest.mark.slow
-def test_the_database_is_set_up_once_by_concurrent_first_runs(
-    tmp_path: Path, processes: Processes
-) -> None:
-    ws = Workspace(tmp_path, processes)
+@both_backends
+def test_the_database_is_set_up_once_by_concurrent_first_runs(ws: Workspace) -> None:
     file = ws.runbook('[runbook]\ntitle = "Quick"\n[a]\ntype = "Command"\ncommand_name = "true"\n')
     processes = [ws.spawn(file) for _ in range(4)]
     for process in processes:
@@ -195,16 +180,17 @@ def test_the_database_is_set_up_once_by_concurrent_first_runs(
 
 
 @pytest.mark.slow
+@both_backends
 def test_show_and_info_call_a_run_without_its_process_orphaned(ws: Workspace) -> None:
     file, process = held_run(ws)
     run_id = ws.last_run()
-    alive = json.loads(ws.cli("show", file, "--json", "--state-path", ws.db).stdout)
+    alive = json.loads(ws.cli("show", file, "--json", *ws.state.flags).stdout)
     assert alive["runs"][0]["status"] == "RUNNING"
     process.kill()
     process.communicate(timeout=30)
-    shown = json.loads(ws.cli("show", file, "--json", "--state-path", ws.db).stdout)
+    shown = json.loads(ws.cli("show", file, "--json", *ws.state.flags).stdout)
     assert (shown["runs"][0]["id"], shown["runs"][0]["status"]) == (run_id, "ORPHANED")
-    info = json.loads(ws.cli("info", "--json", "--state-path", ws.db).stdout)
+    info = json.loads(ws.cli("info", "--json", *ws.state.flags).stdout)
     assert info["workflows"][0]["by_status"] == {"ORPHANED": 1}
-    table = ws.cli("show", file, "--state-path", ws.db)
+    table = ws.cli("show", file, *ws.state.flags)
     assert "ORPHANED" in table.stdout

@@ -1,4 +1,7 @@
-"""Interrupts, aborts and resumes: CTRL-C, SIGTERM, SIGKILL + set-status, closed input, edits."""
+"""Interrupts, aborts and resumes: CTRL-C, SIGTERM, SIGKILL + set-status, closed input, edits.
+
+The run/resume flows marked `both_backends` also run with the state in PostgreSQL.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from runtime_support import OPERATOR, Workspace, wait_for
+from state_databases import both_backends
 
 # `migrate` blocks until it is interrupted; once it has started before, it finishes at once.
 INTERRUPTIBLE = """\
@@ -96,6 +100,7 @@ def test_an_interrupted_run_is_aborted_then_resumed_without_redoing_work(
 
 
 @pytest.mark.slow
+@both_backends
 def test_a_killed_run_is_marked_aborted_by_hand_then_resumed(ws: Workspace) -> None:
     file, pid = start_migration(ws)
     os.kill(pid, signal.SIGKILL)
@@ -144,6 +149,7 @@ def test_a_killed_run_is_marked_aborted_by_hand_then_resumed(ws: Workspace) -> N
     assert rerun["status"] == "ok"
 
 
+@both_backends
 def test_resume_takes_over_an_orphaned_run(ws: Workspace) -> None:
     file, pid = start_migration(ws)
     os.kill(pid, signal.SIGKILL)
@@ -286,6 +292,7 @@ def test_resume_refuses_a_changed_runbook_unless_forced(ws: Workspace) -> None:
     assert f"run {run_id} completed OK: there is nothing to resume" in done.stderr
 
 
+@both_backends
 def test_resume_keeps_the_runs_variables_unless_overridden(ws: Workspace) -> None:
     file = ws.runbook(
         """\

@@ -1,4 +1,8 @@
-"""The state database as an auditor reads it, and state paths that are not Playbook's."""
+"""The state database as an auditor reads it, and state paths that are not Playbook's.
+
+The tests marked `both_backends` run on SQLite and on PostgreSQL; the others are about the
+SQLite file itself.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,16 @@ import hashlib
 import json
 import sqlite3
 import stat
+import sys
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 from runtime_support import OPERATOR, Workspace
+from state_databases import both_backends
 
 from playbook.diagnostics import PlaybookError
-from playbook.runtime.store import OpenMode, Store
+from playbook.runtime.store import OpenMode, SQLiteFile, open_store
 
 AUDITED = """\
 [variables]
@@ -36,6 +42,7 @@ prompt_after = ""
 """
 
 
+@both_backends
 def test_every_transition_is_logged_with_the_operator(ws: Workspace) -> None:
     file = ws.runbook(AUDITED)
     ws.fail("deploy.sh")
@@ -115,6 +122,7 @@ def test_a_state_path_that_is_not_playbooks_is_refused_and_left_alone(
     assert sorted(p.name for p in ws.db.parent.iterdir()) == folder
 
 
+@both_backends
 def test_resume_and_set_status_on_an_unknown_run(ws: Workspace) -> None:
     file = ws.runbook(AUDITED)
     assert ws.run(file).code == 0
@@ -123,9 +131,11 @@ def test_resume_and_set_status_on_an_unknown_run(ws: Workspace) -> None:
     assert "no run 42" in missing.stderr
     unset = ws.set_status(file, "42", "ABORTED", "--force")
     assert unset.code == 1
-    assert f"no run 42 in {ws.db}" in unset.stderr
+    assert f"no run 42 in {ws.state.shown}" in unset.stderr
+    assert f"hint: check the run id and {ws.state.flags[0]}" in unset.stderr
 
 
+@both_backends
 def test_set_status_force_needs_no_answer(ws: Workspace) -> None:
     file = ws.runbook(AUDITED)
     assert ws.run(file).code == 0
@@ -146,6 +156,7 @@ def test_the_default_state_path_is_under_home(ws: Workspace, tmp_path: Path) -> 
     assert not ws.db.exists()
 
 
+@both_backends
 def test_a_secret_never_reaches_the_screen_or_the_database(ws: Workspace) -> None:
     file = ws.runbook(
         """\
@@ -177,7 +188,12 @@ def test_a_secret_never_reaches_the_screen_or_the_database(ws: Workspace) -> Non
     run_id = ws.last_run()
     assert ws.rows("SELECT variables FROM runs WHERE id = ?", run_id)[0][0] == "{}"
     assert [a["stdout"] for a in ws.attempts(run_id, "call")] == ["token is [REDACTED]\n"]
-    for stored in ws.db.parent.rglob("*"):
+    # Every row of every table, as a copy of the whole state holds them.
+    copied = ws.invoke("state", "export", "-", *ws.state.flags)
+    assert copied.code == 0, copied.text
+    assert "[REDACTED]" in copied.stdout
+    assert "hunter2" not in copied.stdout
+    for stored in ws.db.parent.rglob("*") if ws.db.parent.exists() else ():
         if stored.is_file():
             assert b"hunter2" not in stored.read_bytes(), stored.name
 
@@ -223,7 +239,7 @@ def test_show_and_info_read_the_database_without_changing_it(ws: Workspace) -> N
 
 def test_a_read_only_store_never_writes(ws: Workspace) -> None:
     assert ws.invoke("run", ws.runbook(AUDITED), "--state-path", ws.db).code == 0
-    with Store(ws.db, OpenMode.READ_ONLY) as store:
+    with open_store(SQLiteFile(ws.db), OpenMode.READ_ONLY) as store:
         assert store.run(1).status == "OK"
         with pytest.raises(sqlite3.OperationalError, match="readonly"):
             store.set_run_status(1, "set-status", "OK", "NOK", OPERATOR)
@@ -231,7 +247,7 @@ def test_a_read_only_store_never_writes(ws: Workspace) -> None:
     empty = ws.root / "empty.db"
     empty.touch()
     with pytest.raises(PlaybookError, match="holds no Playbook runs yet"):
-        Store(empty, OpenMode.READ_ONLY)
+        open_store(SQLiteFile(empty), OpenMode.READ_ONLY)
     assert empty.read_bytes() == b""
 
 
@@ -245,3 +261,20 @@ def test_a_run_records_the_compiled_ir_compactly(ws: Workspace) -> None:
     # The pretty form is for people reading `playbook compile`; the database keeps no padding.
     assert "\n" not in stored
     assert len(stored) < len(compiled.stdout) * 0.75
+
+
+@pytest.mark.slow
+def test_without_the_driver_a_postgresql_url_is_one_clear_error(ws: Workspace) -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['psycopg'] = None  # as if it were not installed\n"
+        "from playbook.cli import main\n"
+        "sys.argv = ['playbook', 'info', '--state-url', 'postgresql://ops@db.internal/playbook']\n"
+        "main()\n"
+    )
+    done = ws.processes.run([sys.executable, "-c", code], env=ws.env)
+    assert done.returncode == 1
+    assert done.stderr == (
+        "error: a PostgreSQL state database needs the psycopg package\n"
+        "  hint: install it with `pip install 'playbook[postgresql]'`\n"
+    )

@@ -13,7 +13,7 @@ from playbook.cli.app import PlaybookGroup, use_redactor
 from playbook.compiler import compile
 from playbook.diagnostics import PlaybookError
 from playbook.runtime.redaction import REDACTED, Redactor
-from playbook.runtime.store import OpenMode, Store
+from playbook.runtime.store import OpenMode, SQLiteFile, open_store
 from playbook.runtime.variables import VariableSources, bind_variables
 
 SECRET = "s3cr'et\\value\n"
@@ -143,7 +143,7 @@ def test_json_keeps_its_structure_when_a_secret_is_redacted_from_it():
 
 def test_the_store_redacts_every_text_it_writes(tmp_path):
     redactor = Redactor(["hunter2"])
-    with Store(tmp_path / "run.db", OpenMode.CREATE, redactor=redactor) as store:
+    with open_store(SQLiteFile(tmp_path / "run.db"), OpenMode.CREATE, redactor=redactor) as store:
         run_id = store.create_run(
             title="Deploy hunter2",
             runbook_path="/runbooks/deploy.playbook.toml",
