@@ -29,7 +29,7 @@ from click.testing import CliRunner
 
 from playbook.cli import cli
 from playbook.compiler import load_program
-from playbook.runtime.store import Store
+from playbook.runtime.store import OpenMode, SQLiteFile, open_store
 
 TITLE = "Scale drill {{ENV}}"
 ROUNDS = 5
@@ -210,7 +210,7 @@ class History:
 
 def fill(path: Path, runs: int, nodes: int, ir: str, runbook_path: str) -> None:
     """Write the history straight into a real, migrated state database."""
-    Store(path).close()
+    open_store(SQLiteFile(path), OpenMode.CREATE).close()
     history = History(ir, runbook_path)
     for run in range(runs):
         history.run(run, runs, nodes)

@@ -46,13 +46,15 @@ def chain(size: int) -> str:
     return "\n".join(parts)
 
 
-def run_seconds(directory: Path, size: int) -> float:
+def run_seconds(directory: Path, size: int, state: list[str] | None = None) -> float:
+    """Seconds to run a chain of `size` nodes, its state in `state` (flags; default: an SQLite
+    file in `directory`)."""
     runbook = directory / f"chain{size}.playbook.toml"
     runbook.write_text(chain(size), encoding="utf-8")
-    database = directory / f"chain{size}.db"
+    state = state or ["--state-path", str(directory / f"chain{size}.db")]
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "playbook", "run", str(runbook), "--state-path", str(database)],
+        [sys.executable, "-m", "playbook", "run", str(runbook), *state],
         check=True,
         stdout=subprocess.DEVNULL,
         stdin=subprocess.DEVNULL,
