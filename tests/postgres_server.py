@@ -21,6 +21,7 @@ from pathlib import Path
 #: Where Debian and Ubuntu put the server binaries of each major version.
 PACKAGED_BINARIES = "/usr/lib/postgresql/*/bin"
 SYSTEM_USER = "postgres"
+STARTS = 3
 ROLE = "playbook"
 SETTINGS = ("listen_addresses=127.0.0.1",)
 #: Durability across a crash of the server itself is not what the tests are about; a benchmark
@@ -62,7 +63,6 @@ class PostgresServer:
         self.bin = folder
         self.root = Path(tempfile.mkdtemp(prefix="playbook-postgres-"))
         self.data = self.root / "data"
-        self.port = _free_port()
         self._names = itertools.count(1)
         if os.geteuid() == 0:
             shutil.chown(self.root, SYSTEM_USER)
@@ -79,12 +79,21 @@ class PostgresServer:
             "--no-sync",
         )
         settings = SETTINGS if durable else SETTINGS + UNSAFE_SETTINGS
-        options = " ".join(
-            ["-p", str(self.port), "-k", str(self.root)] + [f"-c {item}" for item in settings]
-        )
-        self._as_owner(
-            "pg_ctl", "-D", self.data, "-o", options, "-l", self.root / "log", "-w", "start"
-        )
+        # A port free a moment ago may be taken by then (pytest-xdist's workers each start a
+        # server): try another.
+        for attempt in range(STARTS):
+            self.port = _free_port()
+            options = " ".join(
+                ["-p", str(self.port), "-k", str(self.root)] + [f"-c {item}" for item in settings]
+            )
+            try:
+                self._as_owner(
+                    "pg_ctl", "-D", self.data, "-o", options, "-l", self.root / "log", "-w", "start"
+                )
+                break
+            except RuntimeError:
+                if attempt == STARTS - 1:
+                    raise
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{ROLE}@127.0.0.1:{self.port}/{database}"

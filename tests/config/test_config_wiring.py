@@ -261,21 +261,21 @@ def test_a_configured_database_url_is_the_default_and_a_flag_wins(machine: Machi
     configure(machine, '[database]\nurl = "postgresql://ops:s3cret@127.0.0.1:1/playbook"\n')
     runbook = machine.write(machine.cwd / "f.playbook.toml", FAILING)
     refused = machine.cli("run", runbook)
-    assert refused.returncode == 1
+    assert refused.code == 1
     assert refused.stderr.startswith(
         "error: cannot connect to the state database"
         " postgresql://ops:***@127.0.0.1:1/playbook: connection failed:"
     )
     assert "Traceback" not in refused.stderr
     flagged = machine.cli("run", runbook, "--state-path", "local.db", stdin="a\n")
-    assert flagged.returncode == 130, flagged.stderr
+    assert flagged.code == 130, flagged.stderr
     assert run_count(machine.cwd / "local.db") == 1
     shown = machine.cli("config", "--show")
     assert 'url = "postgresql://ops:***@127.0.0.1:1/playbook"' in shown.stdout
     for text in (refused.stdout, refused.stderr, flagged.stdout, shown.stdout):
         assert "s3cret" not in text
     both = machine.cli("show", "f", "--state-path", "a.db", "--state-url", "postgresql://x/y")
-    assert both.returncode == 2
+    assert both.code == 2
     assert "--state-path and --state-url name two databases: pass one" in both.stderr
 
 
@@ -292,7 +292,7 @@ def test_a_url_that_is_not_postgresqls_is_one_error(
     else:
         flags = [where, value]
     result = machine.cli("info", *flags)
-    assert result.returncode == 1
+    assert result.code == 1
     shown = "mysql://ops:***@db/playbook" if where == "database.url" else "db/x"
     assert result.stderr.startswith(f"error: {where} '{shown}' is not a PostgreSQL URL\n")
     assert "s3cret" not in result.stderr

@@ -12,6 +12,7 @@ import pytest
 # The real-run workspace (fake tools on PATH, isolated HOME) is the runtime tests' own.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime"))
 
+from cli_support import Processes
 from history_support import Drill, fill_drill
 from postgres_server import PostgresServer
 from runtime_support import Workspace
@@ -29,8 +30,8 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def ws(tmp_path: Path, state_database: StateDatabase) -> Workspace:
-    return Workspace(tmp_path, state_database)
+def ws(tmp_path: Path, processes: Processes, state_database: StateDatabase) -> Workspace:
+    return Workspace(tmp_path, processes, state_database)
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +57,6 @@ def drill(
     def new_database(folder: Path) -> StateDatabase:
         return PostgresDatabase(server.new_database())
 
-    ws = Workspace(tmp_path_factory.mktemp("drill-postgresql"), new_database(Path()))
+    ws = Workspace(tmp_path_factory.mktemp("drill-postgresql"), state=new_database(Path()))
     copy_state(sqlite_drill.state, ws.state)
     return Drill(ws, sqlite_drill.file, sqlite_drill.ids, new_database)

@@ -2,7 +2,7 @@
 migrations under a lock, foreign tables, passwords, and backups left to the server.
 
 Every test here runs against the session's throwaway PostgreSQL server (skipped, saying why,
-where there is none).
+where there is none). Processes started by a test are killed when it ends.
 """
 
 from __future__ import annotations
@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import shlex
 import subprocess
-import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 import pytest
+from cli_support import playbook_command
 from postgres_server import PostgresServer
 from runtime_support import HOLD, Workspace, wait_for
 from state_databases import PostgresDatabase
@@ -44,72 +45,62 @@ def machine(ws: Workspace, host: str, operator: str) -> dict[str, str]:
 
 
 def start(ws: Workspace, env: dict[str, str], *args: str | Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "playbook", *map(str, args), *ws.state.flags],
+    """`playbook ARGS…` on the test's database, as a real process with its own environment."""
+    return ws.processes.spawn(
+        playbook_command(*args, *ws.state.flags),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=ws.root,
         env=env,
-        start_new_session=True,
     )
 
 
 def finish(process: subprocess.Popen[str]) -> tuple[int, str]:
-    try:
-        stdout, stderr = process.communicate(timeout=60)
-    finally:
-        process.kill()
+    stdout, stderr = process.communicate(timeout=60)
     return process.returncode, stdout + stderr
 
 
-def wait_until(condition: object, timeout: float = 15) -> None:
+def wait_until(condition: Callable[[], object], timeout: float = 15) -> None:
     deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
+    while not condition():
         if time.monotonic() > deadline:
             raise AssertionError("the condition did not hold in time")
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_two_machines_hand_a_run_over(ws: Workspace) -> None:
     file = ws.runbook(HOLD)
     alice = machine(ws, "laptop-a", "alice")
     bob = machine(ws, "laptop-b", "bob")
     first = start(ws, alice, "run", file)
-    try:
-        wait_for(ws.fake / "holding")
-        run_id = ws.last_run()
+    wait_for(ws.fake / "holding")
+    run_id = ws.last_run()
 
-        # Bob cannot drive the run Alice's session owns; he is told who does.
-        refused = subprocess.run(
-            [sys.executable, "-m", "playbook", "resume", str(file), str(run_id), *ws.state.flags],
-            capture_output=True,
-            text=True,
-            cwd=ws.root,
-            env=bob,
-            timeout=60,
-        )
-        assert refused.returncode == 1
-        assert f"run {run_id} is being run by alice on laptop-a (process {first.pid})" in (
-            refused.stderr
-        )
+    # Bob cannot drive the run Alice's session owns; he is told who does.
+    refused = ws.processes.run(
+        playbook_command("resume", file, str(run_id), *ws.state.flags), cwd=ws.root, env=bob
+    )
+    assert refused.returncode == 1
+    assert f"run {run_id} is being run by alice on laptop-a (process {first.pid})" in (
+        refused.stderr
+    )
 
-        # He asks her run to stop: no signal crosses machines, the request is recorded and
-        # her runner honours it before its next step.
-        stop = start(ws, bob, "set-status", file, str(run_id), "ABORTED", "--force")
-        wait_until(lambda: ws.rows("SELECT stop_requested FROM runs WHERE id = ?", run_id)[0][0])
-        assert first.poll() is None
-        (ws.fake / "go").touch()
-        code, text = finish(first)
-        assert code == 130, text
-        assert "stop requested by bob (set-status --force)" in text
-        code, text = finish(stop)
-        assert code == 0, text
-        assert "asked alice on laptop-a" in text
-        assert f"run {run_id} is already ABORTED" in text
-    finally:
-        first.kill()
+    # He asks her run to stop: no signal crosses machines, the request is recorded and her
+    # runner honours it before its next step.
+    stop = start(ws, bob, "set-status", file, str(run_id), "ABORTED", "--force")
+    wait_until(lambda: ws.rows("SELECT stop_requested FROM runs WHERE id = ?", run_id)[0][0])
+    assert first.poll() is None
+    (ws.fake / "go").touch()
+    code, text = finish(first)
+    assert code == 130, text
+    assert "stop requested by bob (set-status --force)" in text
+    code, text = finish(stop)
+    assert code == 0, text
+    assert "asked alice on laptop-a" in text
+    assert f"run {run_id} is already ABORTED" in text
 
     resumed = start(ws, bob, "resume", file, str(run_id))
     code, text = finish(resumed)
@@ -130,26 +121,24 @@ def test_two_machines_hand_a_run_over(ws: Workspace) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_a_lost_connection_leaves_the_run_to_be_taken_over(
     ws: Workspace, postgres: PostgresServer
 ) -> None:
     file = ws.runbook(HOLD)
     runner = start(ws, ws.env, "run", file)
-    try:
-        wait_for(ws.fake / "holding")
-        run_id = ws.last_run()
-        database = ws.state.location.url.rsplit("/", 1)[1]  # type: ignore[union-attr]
-        with psycopg.connect(postgres.url(), autocommit=True) as admin:
-            ended = admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = %s AND application_name = 'playbook'",
-                (database,),
-            ).fetchall()
-        assert ended == [(True,)]
-        (ws.fake / "go").touch()
-        code, text = finish(runner)
-    finally:
-        runner.kill()
+    wait_for(ws.fake / "holding")
+    run_id = ws.last_run()
+    database = ws.state.location.url.rsplit("/", 1)[1]  # type: ignore[union-attr]
+    with psycopg.connect(postgres.url(), autocommit=True) as admin:
+        ended = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND application_name = 'playbook'",
+            (database,),
+        ).fetchall()
+    assert ended == [(True,)]
+    (ws.fake / "go").touch()
+    code, text = finish(runner)
     assert code == 1, text
     assert f"error: lost the connection to the state database {ws.state.shown}" in text
     assert "`playbook resume` takes it over" in text
@@ -204,6 +193,7 @@ def test_tables_that_are_not_playbooks_are_refused_and_left_alone(ws: Workspace)
     assert ws.rows("SELECT to_regclass('events') IS NULL")[0][0] is True
 
 
+@pytest.mark.slow
 def test_a_schema_of_its_own_keeps_runs_and_locks_apart(ws: Workspace) -> None:
     """Two teams' states in two schemas of one database: same run ids, separate owners."""
     ws.state.execute("CREATE SCHEMA red")
@@ -214,15 +204,13 @@ def test_a_schema_of_its_own_keeps_runs_and_locks_apart(ws: Workspace) -> None:
     for name in ("go", "holding"):
         (ws.fake / name).unlink()
     process = ws.spawn(file)  # run 1 of the default schema, held by its owner
-    try:
-        wait_for(ws.fake / "holding")
-        with open_store(ws.state.location, OpenMode.READ_ONLY) as store:
-            assert store.owner(1) is not None
-        with open_store(red.location, OpenMode.READ_ONLY) as store:
-            assert store.owner(1) is None  # red's run 1 is over: the lock held is public's
-    finally:
-        (ws.fake / "go").touch()
-        code, text = finish(process)
+    wait_for(ws.fake / "holding")
+    with open_store(ws.state.location, OpenMode.READ_ONLY) as store:
+        assert store.owner(1) is not None
+    with open_store(red.location, OpenMode.READ_ONLY) as store:
+        assert store.owner(1) is None  # red's run 1 is over: the lock held is public's
+    (ws.fake / "go").touch()
+    code, text = finish(process)
     assert code == 0, text
     assert [row[0] for row in red.rows("SELECT status FROM runs")] == ["OK"]
     assert [row[0] for row in ws.rows("SELECT status FROM runs")] == ["OK"]
