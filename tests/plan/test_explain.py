@@ -1,19 +1,19 @@
 """`playbook explain` on real runs: success, an operator's skip, a failure branch, a resume, a
-critical failure; and the state database is only read."""
+critical failure; and the state database is only read. The tests marked `both_backends` also
+explain runs kept in PostgreSQL."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import os
-import sqlite3
 import textwrap
-from contextlib import closing
 from pathlib import Path
 
 import pytest
 from click.testing import Result
 from plan_support import playbook
+from state_databases import SQLiteDatabase, StateDatabase, both_backends
 
 RUNBOOK = """\
 [runbook]
@@ -55,11 +55,11 @@ fi
 class Runs:
     """A runbook, a fake `tool` on PATH, and a state database, driven in this process."""
 
-    def __init__(self, root: Path, text: str = RUNBOOK) -> None:
+    def __init__(self, root: Path, text: str = RUNBOOK, state: StateDatabase | None = None) -> None:
         self.root = root
         self.runbook = root / "deploy.playbook.toml"
         self.runbook.write_text(textwrap.dedent(text), encoding="utf-8")
-        self.db = root / "state.db"
+        self.state = state or SQLiteDatabase(root / "state.db")
         bin_dir = root / "bin"
         bin_dir.mkdir()
         (bin_dir / "tool").write_text(TOOL)
@@ -76,20 +76,19 @@ class Runs:
 
     def run(self, *args: str, answers: str = "", command: str = "run") -> Result:
         return playbook(
-            command, self.runbook, *args, "--state-path", self.db, input=answers, env=self.env
+            command, self.runbook, *args, *self.state.flags, input=answers, env=self.env
         )
 
     def explain(self, run_id: int, node: str) -> str:
         result = playbook(
-            "explain", self.runbook, str(run_id), node, "--state-path", self.db, env=self.env
+            "explain", self.runbook, str(run_id), node, *self.state.flags, env=self.env
         )
         assert result.exit_code == 0, result.output
         return result.stdout
 
     def clock(self, sql: str, *params: object) -> str:
         """A stored time as explain shows it (local wall-clock time)."""
-        with closing(sqlite3.connect(self.db)) as db:
-            (stamp,) = db.execute(sql, params).fetchone()
+        (stamp,) = self.state.rows(sql, *params)[0].values()
         return dt.datetime.fromisoformat(stamp).astimezone().strftime("%H:%M:%S")
 
     def finished(self, run_id: int, node: str, attempt: int) -> str:
@@ -110,10 +109,11 @@ def history(text: str) -> list[str]:
 
 
 @pytest.fixture
-def runs(tmp_path: Path) -> Runs:
-    return Runs(tmp_path)
+def runs(tmp_path: Path, state_database: StateDatabase) -> Runs:
+    return Runs(tmp_path, state=state_database)
 
 
+@both_backends
 def test_a_successful_run(runs: Runs) -> None:
     assert runs.run().exit_code == 0
     deployed = runs.finished(1, "deploy", 1)
@@ -165,6 +165,7 @@ def test_a_retried_failure_lists_every_attempt(runs: Runs) -> None:
     ]
 
 
+@both_backends
 def test_an_aborted_run_and_its_resume(runs: Runs) -> None:
     runs.fail("deploy")
     assert runs.run(answers="a\n").exit_code == 130
@@ -209,9 +210,10 @@ def test_nodes_after_a_critical_failure_never_start(tmp_path: Path) -> None:
 
 def test_the_database_is_only_read(runs: Runs) -> None:
     assert runs.run().exit_code == 0
-    before = hashlib.sha256(runs.db.read_bytes()).hexdigest()
+    db = Path(runs.state.shown)
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
     runs.explain(1, "deploy")
-    assert hashlib.sha256(runs.db.read_bytes()).hexdigest() == before
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
     missing = runs.root / "nowhere.db"
     result = playbook("explain", runs.runbook, "1", "deploy", "--state-path", missing)
     assert result.exit_code == 1
@@ -219,10 +221,15 @@ def test_the_database_is_only_read(runs: Runs) -> None:
     assert not missing.exists()
 
 
+@both_backends
 def test_unknown_runs_and_nodes_are_explained(runs: Runs) -> None:
     assert runs.run().exit_code == 0
-    result = playbook("explain", runs.runbook, "1", "deplyo", "--state-path", runs.db)
+    result = playbook("explain", runs.runbook, "1", "deplyo", *runs.state.flags)
     assert result.exit_code == 1
     assert "error: run 1 has no node 'deplyo'\n  hint: did you mean 'deploy'?" in result.stderr
-    result = playbook("explain", runs.runbook, "7", "deploy", "--state-path", runs.db)
-    assert result.exit_code == 1 and "error: no run 7" in result.stderr
+    result = playbook("explain", runs.runbook, "7", "deploy", *runs.state.flags)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: no run 7 in {runs.state.shown}\n"
+        f"  hint: check the run id and {runs.state.flags[0]}\n"
+    )
