@@ -18,7 +18,7 @@ from playbook.history.lookup import find_workflow
 from playbook.history.queries import HistoryQueries, RunRow
 from playbook.history.runs import active_durations
 from playbook.history.statistics import NodeStats, WorkflowStats, node_stats, workflow_stats
-from playbook.runtime.store import SQLiteFile, StateLocation
+from playbook.runtime.store import StateLocation
 
 
 @click.command()
@@ -65,7 +65,7 @@ def info(workflow: str | None, plugins: bool, as_json: bool, state: StateLocatio
         return
     workflows: list[WorkflowStats] = []
     schema = None
-    if not isinstance(state, SQLiteFile) or state.path.exists():
+    if state.exists():
         with open_history(state, settings.database.timeout) as queries:
             schema = queries.schema
             workflows = _every_workflow(queries)

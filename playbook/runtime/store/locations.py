@@ -31,6 +31,10 @@ class SQLiteFile:
     def __str__(self) -> str:
         return str(self.path)
 
+    def exists(self) -> bool:
+        """Whether there may be a database to read here without creating one."""
+        return self.path.exists()
+
     def flags(self) -> tuple[str, str]:
         """The command-line option that names this location."""
         return ("--state-path", str(self.path))
@@ -66,6 +70,10 @@ class PostgresUrl:
         if user is not None:
             found.append(user["password"])
         return {form for value in found if value for form in (value, unquote(value))}
+
+    def exists(self) -> bool:
+        """A server's database is found out about by connecting to it."""
+        return True
 
     def flags(self) -> tuple[str, str]:
         return ("--state-url", str(self))

@@ -40,7 +40,7 @@ from playbook.runtime.redaction import Redactor
 from playbook.runtime.store.locations import PostgresUrl
 from playbook.runtime.store.records import OpenMode, now
 from playbook.runtime.store.schema import POSTGRESQL, SCHEMA_VERSION, TABLES, migration
-from playbook.runtime.store.sql import SqlStore
+from playbook.runtime.store.sql import SqlStore, Writer
 
 VERSION_TABLE = "playbook_schema_version"
 #: Connection settings Playbook asks for unless the URL says otherwise: a name the server's
@@ -253,7 +253,7 @@ class PostgresStore(SqlStore):
             )
         return version
 
-    def _after_load(self, db: Any) -> None:
+    def _after_load(self, db: Writer) -> None:
         for table in ("runs", "attempts", "events"):
             db.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"

@@ -109,12 +109,12 @@ class SqlStore(ABC):
         """One clear error for a failure of the database itself (not of a command's logic)."""
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[_Writer]:
+    def transaction(self) -> Iterator[Writer]:
         """One atomic, durable unit of change; every write in it is redacted."""
         try:
             with self._batch():
                 self._execute(self.dialect.begin_write)
-                yield _Writer(self, self.redactor)
+                yield Writer(self, self.redactor)
                 self._execute("COMMIT")
         except BaseException:
             self._rollback()
@@ -405,7 +405,7 @@ class SqlStore(ABC):
         return count
 
     @abstractmethod
-    def _after_load(self, db: _Writer) -> None:
+    def _after_load(self, db: Writer) -> None:
         """Let the database number new rows after the ones copied in."""
 
     def _columns(self, table: str) -> list[str]:
@@ -415,7 +415,7 @@ class SqlStore(ABC):
         return [column[0] for column in cursor.description if column[0] != order]
 
 
-class _Writer:
+class Writer:
     """The connection as a transaction sees it: every text parameter is redacted on its way in,
     whichever column it is written to."""
 
@@ -464,7 +464,7 @@ class _Reader:
 
 
 def _event(
-    db: _Writer,
+    db: Writer,
     run_id: int,
     node_id: str | None,
     trigger: str,

@@ -26,7 +26,7 @@ from playbook.runtime.store.backups import damaged, damaged_database_error, rota
 from playbook.runtime.store.locations import SQLiteFile
 from playbook.runtime.store.records import OpenMode
 from playbook.runtime.store.schema import SCHEMA_VERSION, SQLITE, migration
-from playbook.runtime.store.sql import SqlStore
+from playbook.runtime.store.sql import SqlStore, Writer
 
 #: "PLBK": marks a database as Playbook's in the SQLite header (PRAGMA application_id).
 APPLICATION_ID = 0x504C424B
@@ -58,6 +58,7 @@ class SQLiteStore(SqlStore):
         for lock in self.locks.values():
             lock.release()
         self.locks.clear()
+        self.owned.clear()
 
     def _in_transaction(self) -> bool:
         return self.connection.in_transaction
@@ -73,7 +74,7 @@ class SQLiteStore(SqlStore):
         if not self.created and count >= 1:
             rotate_backups(self.connection, self.path, count, self.locks_folder, self.timeout)
 
-    def _after_load(self, db: Any) -> None:
+    def _after_load(self, db: Writer) -> None:
         """Nothing: AUTOINCREMENT already numbers on from the largest id ever written."""
 
     def _lock(self, run_id: int) -> bool:
