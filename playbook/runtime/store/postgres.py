@@ -138,7 +138,7 @@ class PostgresStore(SqlStore):
         if not isinstance(error, psycopg.Error):
             return None
         said = _said(error, self.url)
-        if isinstance(error, errors.LockNotAvailable | errors.QueryCanceled):
+        if isinstance(error, errors.LockNotAvailable):
             return PlaybookError.single(
                 f"the state database {self.url} stayed locked for {self.timeout:g} s ({said})",
                 hint="another Playbook process holds it; try again, or raise database.timeout",
