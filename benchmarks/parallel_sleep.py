@@ -57,6 +57,7 @@ def run(directory: Path, nodes: int, parallel: int, seconds: float) -> tuple[flo
     with closing(sqlite3.connect(database)) as connection:
         first, last = connection.execute(
             "SELECT MIN(started_at), MAX(finished_at) FROM attempts"
+            " WHERE run_id = (SELECT MAX(id) FROM runs)"
         ).fetchone()
     span = dt.datetime.fromisoformat(last) - dt.datetime.fromisoformat(first)
     return whole, span.total_seconds()
