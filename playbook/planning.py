@@ -16,6 +16,7 @@ from typing import Any
 
 from playbook.compiler.ast import Expr, Variable, node_references, walk
 from playbook.compiler.branches import step_of
+from playbook.compiler.evaluation import Unknown
 from playbook.compiler.ir import ManualNode, Node, Program, VariableDef
 from playbook.compiler.prospects import (
     ATTEMPT_FATES,
@@ -27,7 +28,6 @@ from playbook.compiler.prospects import (
 )
 from playbook.compiler.words import in_words, value_in_words
 from playbook.diagnostics import PlaybookError, did_you_mean
-from playbook.evaluation import Unknown
 from playbook.runtime.rendering import Renderer, render_problems
 
 #: `--assume NODE=WORD`: the words and the outcome each one fixes.

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from playbook.compiler.ast import Compare, Expr, ListExpr, Literal, Variable, node_references, walk
+from playbook.compiler.evaluation import Unknown
 from playbook.compiler.ir import Node, VariableDef
 from playbook.compiler.prospects import (
     ALL_FATES,
@@ -27,7 +28,6 @@ from playbook.compiler.prospects import (
 from playbook.compiler.source import Findings
 from playbook.compiler.unit import Links, Unit
 from playbook.compiler.words import in_words
-from playbook.evaluation import Unknown
 
 
 def find_impossible_branches(unit: Unit) -> Unit:

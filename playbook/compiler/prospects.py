@@ -24,8 +24,8 @@ from enum import Enum
 from typing import Any
 
 from playbook.compiler.ast import CONDITION_FUNCTIONS, Call, Expr, Literal, Variable, walk
+from playbook.compiler.evaluation import ConditionError, Evaluator, Unknown, outcome_answer
 from playbook.compiler.ir import NodeState
-from playbook.evaluation import ConditionError, Evaluator, Unknown, outcome_answer
 
 #: Past this many combinations a trigger is evaluated once, three-valued, instead.
 MAX_COMBINATIONS = 1024

@@ -168,7 +168,7 @@ def detail(queries: HistoryQueries, row: RunRow, now: dt.datetime) -> RunDetail:
     """One run in full: every node with every attempt, its variables and its events."""
     from playbook.compiler.ir import Program  # the compiler is loaded only to read one run
     from playbook.diagnostics import PlaybookError
-    from playbook.runtime.redaction import REDACTED
+    from playbook.redaction import REDACTED
 
     document = queries.document(row.id)
     events = queries.events(row.id)

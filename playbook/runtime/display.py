@@ -25,7 +25,7 @@ from rich.theme import Theme
 
 from playbook.compiler.ir import NodeState, RunStatus
 from playbook.conversion import convert
-from playbook.runtime.redaction import Redactor
+from playbook.redaction import Redactor
 from playbook.settings import UiSettings
 
 BAR_WIDTH = 20

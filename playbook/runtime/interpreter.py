@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, replace
 
+from playbook.compiler.evaluation import ConditionError, Evaluator, node_outcomes
 from playbook.compiler.ir import (
     DEFAULT_PROMPT_AFTER,
     ManualNode,
@@ -23,7 +24,6 @@ from playbook.compiler.ir import (
     RunStatus,
 )
 from playbook.diagnostics import PlaybookError
-from playbook.evaluation import ConditionError, Evaluator, node_outcomes
 from playbook.plugins import PluginRegistry
 from playbook.runtime.display import Display
 from playbook.runtime.executors import Context, execute, needs_operator, owns_terminal

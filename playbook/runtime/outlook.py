@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from playbook.compiler.ast import Literal
+from playbook.compiler.evaluation import ConditionError, Evaluator, Unknown, node_outcomes
 from playbook.compiler.ir import Node, NodeState, Program
 from playbook.diagnostics import PlaybookError
-from playbook.evaluation import ConditionError, Evaluator, Unknown, node_outcomes
 from playbook.runtime.rendering import Renderer
 
 SETTLED = frozenset({NodeState.OK, NodeState.FAILED, NodeState.SKIPPED})

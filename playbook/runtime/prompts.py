@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from rich.console import Console
 
-from playbook.runtime.redaction import Redactor
+from playbook.redaction import Redactor
 
 #: How often a question waiting for its answer comes back to act on signals.
 WAKE_S = 0.2

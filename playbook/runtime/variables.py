@@ -23,8 +23,8 @@ import tomli
 from playbook.compiler.ir import Program, VariableDef
 from playbook.conversion import convert
 from playbook.diagnostics import Diagnostic, PlaybookError, did_you_mean
+from playbook.redaction import REDACTED, Redactor
 from playbook.runtime.prompts import read_line
-from playbook.runtime.redaction import REDACTED, Redactor
 
 DEFAULT_ENV_PREFIX = "PLAYBOOK_VAR_"
 PROMPT_ORIGIN = "the prompt"

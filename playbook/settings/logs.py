@@ -16,7 +16,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from playbook.diagnostics import PlaybookError
-from playbook.runtime.redaction import RedactingFormatter, Redactor
+from playbook.redaction import RedactingFormatter, Redactor
 from playbook.settings.model import LoggingSettings
 
 LOGGER = "playbook"

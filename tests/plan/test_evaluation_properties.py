@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from plan_support import OUTCOME_FUNCTIONS, conditions
 
 from playbook.compiler.ast import Variable
+from playbook.compiler.evaluation import ConditionError, Evaluator, Unknown
 from playbook.compiler.when import parse_condition
-from playbook.evaluation import ConditionError, Evaluator, Unknown
 
 NODES = ("a", "b")
 COMPARISONS = ["X == 1", "X > 0", "X != 'a'", "Y", "not Y", "X in [1, 2]", "Y == true", "X < 'b'"]

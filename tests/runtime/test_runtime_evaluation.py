@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from playbook.compiler.evaluation import ConditionError, Evaluator
 from playbook.compiler.when import parse_condition
-from playbook.evaluation import ConditionError, Evaluator
 
 VALUES: dict[str, Any] = {
     "ENV": "prod",

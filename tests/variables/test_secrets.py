@@ -12,7 +12,7 @@ from playbook.cli import cli
 from playbook.cli.app import PlaybookGroup, use_redactor
 from playbook.compiler import compile
 from playbook.diagnostics import PlaybookError
-from playbook.runtime.redaction import REDACTED, Redactor
+from playbook.redaction import REDACTED, Redactor
 from playbook.runtime.store import OpenMode, SQLiteFile, open_store
 from playbook.runtime.variables import VariableSources, bind_variables
 

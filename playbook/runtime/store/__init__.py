@@ -21,9 +21,9 @@ from playbook.runtime.store.locations import PostgresUrl, SQLiteFile, StateLocat
 from playbook.runtime.store.records import NodeRecord, OpenMode, RunRecord, now
 
 if TYPE_CHECKING:
+    from playbook.redaction import Redactor
     from playbook.runtime.outcome import AttemptOutcome
     from playbook.runtime.ownership import Owner
-    from playbook.runtime.redaction import Redactor
 
 __all__ = [
     "NodeRecord",

@@ -36,7 +36,7 @@ except ImportError:
         "a PostgreSQL state database needs the psycopg package",
         hint="install it with `pip install 'playbook[postgresql]'`",
     ) from None
-from playbook.runtime.redaction import Redactor
+from playbook.redaction import Redactor
 from playbook.runtime.store.locations import PostgresUrl
 from playbook.runtime.store.records import OpenMode, now
 from playbook.runtime.store.schema import POSTGRESQL, SCHEMA_VERSION, TABLES, migration

@@ -17,9 +17,9 @@ from typing import Any, cast
 
 from playbook.compiler.ir import NodeState, RunStatus
 from playbook.diagnostics import PlaybookError
+from playbook.redaction import Redactor
 from playbook.runtime.outcome import AttemptOutcome
 from playbook.runtime.ownership import Owner, RunOwned, StopRequested
-from playbook.runtime.redaction import Redactor
 from playbook.runtime.store.locations import StateLocation
 from playbook.runtime.store.records import NodeRecord, RowRejected, RunRecord, now
 from playbook.runtime.store.schema import RUN_COLUMNS, TABLES, Dialect

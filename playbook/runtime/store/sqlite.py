@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from playbook.diagnostics import PlaybookError
-from playbook.runtime.redaction import Redactor
+from playbook.redaction import Redactor
 from playbook.runtime.store.backups import damaged, damaged_database_error, rotate_backups
 from playbook.runtime.store.locations import SQLiteFile
 from playbook.runtime.store.records import OpenMode
