@@ -82,9 +82,15 @@ def compile(
 ) -> CompileResult:
     """Compile a runbook's text; raise one `PlaybookError` listing every error found."""
     with _without_collector_pauses():
-        unit = Unit(parse_source(text, name))
-        for compiler_pass in PASSES:
-            unit = compiler_pass(unit)
+        # The passes' intermediate findings are gone by the time the collector resumes: it
+        # then examines only what the result keeps.
+        return _compile(text, name, node_checks)
+
+
+def _compile(text: str, name: str, node_checks: NodeChecks | None) -> CompileResult:
+    unit = Unit(parse_source(text, name))
+    for compiler_pass in PASSES:
+        unit = compiler_pass(unit)
     source = unit.source
     if node_checks is not None:
         checked = node_checks(unit.runbook, list(unit.nodes))

@@ -12,18 +12,32 @@ the sets are small. What stays open (a variable without choices, not known yet) 
 open part of the condition. With every outcome and value fixed there is exactly one
 combination: the walk is then the run itself, step for step.
 
+Runbooks repeat their conditions on node after node, naming other nodes each time. What a
+trigger may evaluate to depends on its structure and on the fates of the nodes it names, not on
+their ids, so the walk judges each such combination once.
+
 `playbook plan` shows these prospects; `validate` warns about the nodes that can never run.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
-from playbook.compiler.ast import CONDITION_FUNCTIONS, Call, Expr, Literal, Variable, walk
+from playbook.compiler.ast import (
+    CONDITION_FUNCTIONS,
+    BoolOp,
+    Call,
+    Compare,
+    Expr,
+    ListExpr,
+    Literal,
+    Not,
+    Variable,
+)
 from playbook.compiler.evaluation import ConditionError, Evaluator, Unknown, outcome_answer
 from playbook.compiler.ir import NodeState
 
@@ -117,16 +131,61 @@ class Knowledge:
 def foresee(steps: Sequence[Step], knowledge: Knowledge) -> dict[str, Prospect]:
     """The prospects of every node, walking `steps` in the order a run settles them."""
     prospects: dict[str, Prospect] = {}
+    # A prospect made for another node, by what it was made of (see `_Judged`).
+    judged: dict[Hashable, _Judged] = {}
     stopped_by: str | None = None
     for step in steps:
         if stopped_by is not None:
             prospects[step.id] = Prospect(frozenset(), stopped_by=stopped_by)
             continue
-        prospect = _prospect(step, prospects, knowledge)
+        prospect = _known_prospect(step, prospects, knowledge, judged)
         prospects[step.id] = prospect
         if prospect.may_end_run and not prospect.fates:
             stopped_by = step.id
     return prospects
+
+
+@dataclass(frozen=True)
+class _Judged:
+    """A prospect, and the nodes its trigger named, in the order of `Survey.nodes`."""
+
+    prospect: Prospect
+    nodes: tuple[str, ...]
+
+
+def _known_prospect(
+    step: Step,
+    prospects: Mapping[str, Prospect],
+    knowledge: Knowledge,
+    judged: dict[Hashable, _Judged],
+) -> Prospect:
+    """The prospect of `step`, taken from an earlier step made of the same when there is one.
+
+    A step is made of its flags, its assumed fate, its trigger's structure with node ids left
+    out, and the fates of the nodes the trigger names. Steps made of the same have the same
+    prospect, but for the node ids in the open part of its condition.
+    """
+    survey = survey_of(step.trigger) if step.trigger is not None and step.skip is not True else None
+    make = (step.skip, step.critical, knowledge.assumed.get(step.id))
+    if survey is None:
+        key: Hashable = make
+    else:
+        key = (*make, survey.shape, tuple(_fates_of(node, prospects) for node in survey.nodes))
+    earlier = judged.get(key)
+    if earlier is None:
+        prospect = _prospect(step, prospects, knowledge, survey)
+        judged[key] = _Judged(prospect, survey.nodes if survey is not None else ())
+        return prospect
+    prospect = earlier.prospect
+    if survey is None or prospect.open_condition is None or survey.nodes == earlier.nodes:
+        return prospect
+    renamed = dict(zip(earlier.nodes, survey.nodes, strict=True))
+    return replace(prospect, open_condition=_renamed(prospect.open_condition, renamed))
+
+
+def _fates_of(node_id: str, prospects: Mapping[str, Prospect]) -> frozenset[Fate] | None:
+    prospect = prospects.get(node_id)
+    return prospect.fates if prospect is not None else None
 
 
 def possible_fates(verdicts: Iterable[Verdict], assumed: Fate | None) -> set[Fate]:
@@ -142,14 +201,16 @@ def possible_fates(verdicts: Iterable[Verdict], assumed: Fate | None) -> set[Fat
     return fates
 
 
-def _prospect(step: Step, prospects: Mapping[str, Prospect], knowledge: Knowledge) -> Prospect:
+def _prospect(
+    step: Step, prospects: Mapping[str, Prospect], knowledge: Knowledge, survey: Survey | None
+) -> Prospect:
     if step.skip is True:
         return Prospect(frozenset({Fate.SKIPPED}))
     verdicts: frozenset[Verdict] = frozenset({Verdict.TRUE})
     open_condition = None
     error = None
-    if step.trigger is not None:
-        verdicts, open_condition, error = judge(step.trigger, prospects, knowledge)
+    if step.trigger is not None and survey is not None:
+        verdicts, open_condition, error = _judge(step.trigger, survey, prospects, knowledge, {})
     fates = possible_fates(verdicts, knowledge.assumed.get(step.id))
     if step.skip is None:
         fates.add(Fate.SKIPPED)
@@ -181,26 +242,27 @@ def judge(
     `fates` overrides the fates of named nodes (the branch checks ask "what if x could do
     anything?").
     """
-    overrides = fates or {}
+    return _judge(trigger, survey_of(trigger), prospects, knowledge, fates or {})
+
+
+def _judge(
+    trigger: Expr,
+    survey: Survey,
+    prospects: Mapping[str, Prospect],
+    knowledge: Knowledge,
+    overrides: Mapping[str, frozenset[Fate]],
+) -> tuple[frozenset[Verdict], Expr | None, str | None]:
     named: dict[str, frozenset[Fate]] = {}
-    calls: dict[str, int] = {}
-    variables: dict[str, None] = {}
-    for item in walk(trigger):
-        if isinstance(item, Variable):
-            variables[item.name] = None
-            continue
-        target = _named_node(item)
-        if target is None:
-            continue
+    for target in survey.nodes:
         if target in overrides:
             named[target] = overrides[target]
         elif target in prospects:
             named[target] = prospects[target].fates
         # A name that is no node of the walk (reported by the compiler) stays unknown.
-        calls[target] = calls.get(target, 0) + 1
+    calls = dict(zip(survey.nodes, survey.calls, strict=True))
     choices = {
         name: knowledge.domains[name]
-        for name in variables
+        for name in survey.variables
         if name in knowledge.domains and isinstance(knowledge.variables.get(name), Unknown)
     }
     # Three-valued, once: a node with several possible fates answers with Unknown where they
@@ -270,6 +332,91 @@ _VERDICT_FATES = {
     Verdict.FALSE: frozenset({Fate.SKIPPED}),
     Verdict.ERROR: frozenset({Fate.REJECTED}),
 }
+
+
+@dataclass(frozen=True)
+class Survey:
+    """A trigger's structure with the node ids it names left out, and what it names."""
+
+    #: The trigger's kinds, operators, functions, literals and variables, nested as it nests
+    #: them; a node named by an outcome call appears as its place in `nodes`.
+    shape: Hashable
+    #: The nodes named by outcome calls, in order of first appearance (parents first).
+    nodes: tuple[str, ...]
+    #: How many outcome calls name each of `nodes`.
+    calls: tuple[int, ...]
+    #: The variables it reads, in order of first appearance.
+    variables: tuple[str, ...]
+
+
+def survey_of(trigger: Expr) -> Survey:
+    surveyor = _Surveyor()
+    shape = surveyor.shape(trigger)
+    calls = surveyor.calls
+    return Survey(shape, tuple(calls), tuple(calls.values()), tuple(surveyor.variables))
+
+
+class _Surveyor:
+    """Builds a trigger's `Survey.shape`, noting the nodes and variables it names."""
+
+    def __init__(self) -> None:
+        #: Each node named, by its place in order of first appearance.
+        self.places: dict[str, int] = {}
+        #: How many outcome calls name each node (in the same order).
+        self.calls: dict[str, int] = {}
+        self.variables: dict[str, None] = {}
+
+    def shape(self, expr: Expr) -> Hashable:
+        target = _named_node(expr)
+        if target is not None:
+            assert isinstance(expr, Call)
+            place = self.places.setdefault(target, len(self.places))
+            self.calls[target] = self.calls.get(target, 0) + 1
+            return ("node", expr.function, place)
+        match expr:
+            case Literal(value=value):
+                # By type too: 1, 1.0 and true are equal in Python, but not to a condition.
+                return ("literal", type(value), repr(value))
+            case Variable(name=name):
+                self.variables[name] = None
+                return ("variable", name)
+            case Call(function=function, args=args):
+                return ("call", function, *map(self.shape, args))
+            case Not(operand=operand):
+                return ("not", self.shape(operand))
+            case BoolOp(op=op, operands=operands):
+                return (op, *map(self.shape, operands))
+            case Compare(op=op, left=left, right=right):
+                return ("compare", op, self.shape(left), self.shape(right))
+            case ListExpr(items=items):
+                return ("list", *map(self.shape, items))
+        raise TypeError(f"unknown expression {expr!r}")
+
+
+def _renamed(expr: Expr, names: Mapping[str, str]) -> Expr:
+    """`expr` with the node ids of its outcome calls replaced by `names`."""
+    target = _named_node(expr)
+    if target is not None:
+        assert isinstance(expr, Call)
+        argument = Literal(names.get(target, target), span=expr.args[0].span)
+        return Call(expr.function, (argument,), span=expr.span)
+    match expr:
+        case Call():
+            return Call(expr.function, _all_renamed(expr.args, names), span=expr.span)
+        case Not():
+            return Not(_renamed(expr.operand, names), span=expr.span)
+        case BoolOp():
+            return BoolOp(expr.op, _all_renamed(expr.operands, names), span=expr.span)
+        case Compare():
+            left, right = _renamed(expr.left, names), _renamed(expr.right, names)
+            return Compare(expr.op, left, right, span=expr.span)
+        case ListExpr():
+            return ListExpr(_all_renamed(expr.items, names), span=expr.span)
+    return expr
+
+
+def _all_renamed(exprs: tuple[Expr, ...], names: Mapping[str, str]) -> tuple[Expr, ...]:
+    return tuple(_renamed(expr, names) for expr in exprs)
 
 
 def _named_node(expr: Expr) -> str | None:

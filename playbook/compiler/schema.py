@@ -61,6 +61,7 @@ TYPE_FIELDS = {
     "Command": ("command_name", "timeout", "interactive"),
     "Function": ("plugin", "function", "function_params", "plugin_config"),
 }
+NODE_FIELDS = {node_type: COMMON_FIELDS + fields for node_type, fields in TYPE_FIELDS.items()}
 
 
 def _value_phrase(value: Any) -> str:
@@ -110,17 +111,21 @@ class _Fields:
         self,
         allowed: tuple[str, ...],
         what: str,
-        replaced: dict[str, str] | None = None,
+        replaced: Callable[[dict[str, Any]], dict[str, str]] | None = None,
         tolerated: tuple[str, ...] = (),
     ) -> None:
-        """Report every field not in `allowed`; `replaced` maps fields of older versions to
-        a hint naming what replaced them, and `tolerated` ones pass without being suggested."""
+        """Report every field not in `allowed`; `replaced` gives, for the table, a hint for each
+        field of older versions naming what replaced it; `tolerated` ones pass without being
+        suggested."""
+        older: dict[str, str] | None = None
         for key in self.table:
             if key in allowed or key in tolerated:
                 continue
-            if replaced and key in replaced:
+            if replaced is not None and older is None:
+                older = replaced(self.table)
+            if older and key in older:
                 message = f"field {key!r} is from an older version of Playbook"
-                hint = replaced[key]
+                hint = older[key]
             else:
                 message = f"unknown field {key!r}"
                 hint = did_you_mean(key, allowed) or f"{what} fields are: {', '.join(allowed)}"
@@ -137,37 +142,65 @@ class _Fields:
     def get(
         self, key: str, accept: Callable[[Any], bool], expected: str, default: Any = None
     ) -> Any:
-        if key not in self.table:
+        value = self.table.get(key, _ABSENT)
+        if value is _ABSENT:
             return default
-        value = self.table[key]
         if not accept(value):
             self.error(key, f"field {key!r} must be {expected}, got {_value_phrase(value)}")
             return default
         return value
 
+    # The accessors below read most fields (absent, or of the right type) at once and leave
+    # the rest to `get`.
+
     def text(self, key: str, default: str | None = "") -> str | None:
-        return self.get(key, lambda v: isinstance(v, str), "a string", default)
+        value = self.table.get(key, default)
+        if isinstance(value, str) or value is default:
+            return value
+        return self.get(key, _is_text, "a string", default)
 
     def flag(self, key: str, default: bool = False) -> bool:
-        return self.get(key, lambda v: isinstance(v, bool), "true or false", default)
+        value = self.table.get(key, default)
+        if isinstance(value, bool):
+            return value
+        return self.get(key, _is_flag, "true or false", default)
 
     def flag_or_template(self, key: str, default: bool = False) -> bool | str:
-        value = self.get(
-            key,
-            lambda v: isinstance(v, bool | str),
-            "true, false or a template",
-            default,
-        )
-        if isinstance(value, str) and not is_template(value):
-            try:
-                return convert(value, "bool")
-            except ConversionError as error:
-                self.error(key, f"field {key!r}: {error}")
-                return default
-        return value
+        value = self.table.get(key, default)
+        if isinstance(value, bool):
+            return value
+        if not isinstance(value, str):
+            return self.get(key, _is_flag_or_text, "true, false or a template", default)
+        if is_template(value):
+            return value
+        try:
+            return convert(value, "bool")
+        except ConversionError as error:
+            self.error(key, f"field {key!r}: {error}")
+            return default
 
     def table_of(self, key: str) -> dict[str, Any]:
-        return self.get(key, lambda v: isinstance(v, dict), 'a table, e.g. { key = "value" }', {})
+        return self.get(key, _is_table, 'a table, e.g. { key = "value" }', {})
+
+
+#: Stands for a field its table does not have.
+_ABSENT = object()
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_flag(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _is_flag_or_text(value: Any) -> bool:
+    return isinstance(value, bool | str)
+
+
+def _is_table(value: Any) -> bool:
+    return isinstance(value, dict)
 
 
 def check_runbook(unit: Unit) -> Unit:
@@ -474,10 +507,7 @@ def _check_node(found: Findings, node_id: str, raw: dict[str, Any]) -> NodeDraft
         return None
     _check_compatible_fields(fields, node_type)
     fields.unknown(
-        COMMON_FIELDS + TYPE_FIELDS[node_type],
-        f"{node_type} node",
-        _older_fields(raw),
-        _COMPATIBLE_FIELDS[node_type],
+        NODE_FIELDS[node_type], f"{node_type} node", _older_fields, _COMPATIBLE_FIELDS[node_type]
     )
     depends_on = _dependency_entries(fields)
     critical = fields.flag_or_template("critical")

@@ -33,12 +33,12 @@ def check_templates(unit: Unit) -> Unit:
             checker.check(text, ("runbook", "plugin_config"), plugin, f"plugin_config.{where}")
     for node in unit.nodes:
         for field, text in node.templates():
-            checker.check(
-                text,
-                (node.id,),
-                field.split(".")[0].split("[")[0],
-                f"node {node.id!r} field {field!r}",
-            )
+            # Most fields are plain text, and most templates are fine: a field's location and
+            # wording are worked out for a problem only.
+            problems = checker.problems(text) if "{" in text else None
+            if problems:
+                key = field.split(".")[0].split("[")[0]
+                checker.report(problems, text, (node.id,), key, f"node {node.id!r} field {field!r}")
     return unit.adding(found)
 
 
@@ -62,9 +62,20 @@ class _Checker:
         return make_environment()
 
     def check(self, text: str, path: tuple[str, ...], key: str, where: str) -> None:
+        self.report(self.problems(text), text, path, key, where)
+
+    def problems(self, text: str) -> list[_Problem]:
+        """The problems of one field's text; runbooks repeat templates, so each text is
+        analysed once."""
         if not is_template(text):
-            return
-        problems = self._problems(text)
+            return []
+        if text not in self.seen:
+            self.seen[text] = self._analyse(text)
+        return self.seen[text]
+
+    def report(
+        self, problems: list[_Problem], text: str, path: tuple[str, ...], key: str, where: str
+    ) -> None:
         if not problems:
             return
         line, column = self.source.key_position(path, key)
@@ -87,12 +98,6 @@ class _Checker:
             if found:
                 return number, found.start() + 1
         return line, None
-
-    def _problems(self, text: str) -> list[_Problem]:
-        # Runbooks repeat the same templates across many nodes: check each text once.
-        if text not in self.seen:
-            self.seen[text] = self._analyse(text)
-        return self.seen[text]
 
     def _analyse(self, text: str) -> list[_Problem]:
         names = _substituted_names(text)
@@ -150,6 +155,6 @@ def _substituted_names(text: str) -> set[str] | None:
     """
     names = set(_SUBSTITUTION.findall(text))
     rest = _SUBSTITUTION.sub("", text)
-    if names & _NOT_NAMES or any(marker in rest for marker in TEMPLATE_MARKERS):
+    if names & _NOT_NAMES or ("{" in rest and any(marker in rest for marker in TEMPLATE_MARKERS)):
         return None
     return names
