@@ -25,6 +25,7 @@ from playbook.compiler.prospects import (
     Prospect,
     Verdict,
     foresee,
+    open_part,
 )
 from playbook.compiler.words import in_words, value_in_words
 from playbook.diagnostics import PlaybookError, did_you_mean
@@ -228,8 +229,11 @@ def _course(
     if verdicts <= {Verdict.TRUE} and skip is False:
         return Course.RUNS, ""
     parts = []
-    if prospect.open_condition is not None and Verdict.FALSE in verdicts:
-        parts.append(in_words(prospect.open_condition))
+    open_condition = None
+    if trigger is not None and Verdict.FALSE in verdicts:
+        open_condition = open_part(trigger.expr, prospects, knowledge)
+    if open_condition is not None:
+        parts.append(in_words(open_condition))
     elif trigger is not None and Verdict.ERROR in verdicts:
         parts.append(f"its condition `{trigger.source}` can be evaluated")
     if skip is None:

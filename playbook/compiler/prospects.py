@@ -14,7 +14,8 @@ combination: the walk is then the run itself, step for step.
 
 Runbooks repeat their conditions on node after node, naming other nodes each time. What a
 trigger may evaluate to depends on its structure and on the fates of the nodes it names, not on
-their ids, so the walk judges each such combination once.
+their ids, so the walk judges each such combination once. The open part of a condition does
+name them: `open_part` works it out for the nodes whose plan shows it.
 
 `playbook plan` shows these prospects; `validate` warns about the nodes that can never run.
 """
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -94,8 +95,6 @@ class Prospect:
     fates: frozenset[Fate]
     #: What its trigger may evaluate to; empty when it is not evaluated.
     verdicts: frozenset[Verdict] = frozenset()
-    #: The part of its trigger still open before the run (three-valued), if any.
-    open_condition: Expr | None = None
     #: Why its trigger cannot be evaluated, when it certainly cannot.
     error: str | None = None
     #: The critical node whose failure ended the run before this node could start.
@@ -131,56 +130,37 @@ class Knowledge:
 def foresee(steps: Sequence[Step], knowledge: Knowledge) -> dict[str, Prospect]:
     """The prospects of every node, walking `steps` in the order a run settles them."""
     prospects: dict[str, Prospect] = {}
-    # A prospect made for another node, by what it was made of (see `_Judged`).
-    judged: dict[Hashable, _Judged] = {}
+    # The prospect of each step made of the same as an earlier one (see `_makeup`).
+    judged: dict[Hashable, Prospect] = {}
     stopped_by: str | None = None
     for step in steps:
         if stopped_by is not None:
             prospects[step.id] = Prospect(frozenset(), stopped_by=stopped_by)
             continue
-        prospect = _known_prospect(step, prospects, knowledge, judged)
+        makeup = _makeup(step, prospects, knowledge)
+        prospect = judged.get(makeup[0])
+        if prospect is None:
+            prospect = judged[makeup[0]] = _prospect(step, prospects, knowledge, makeup[1])
         prospects[step.id] = prospect
         if prospect.may_end_run and not prospect.fates:
             stopped_by = step.id
     return prospects
 
 
-@dataclass(frozen=True)
-class _Judged:
-    """A prospect, and the nodes its trigger named, in the order of `Survey.nodes`."""
+def _makeup(
+    step: Step, prospects: Mapping[str, Prospect], knowledge: Knowledge
+) -> tuple[Hashable, Survey | None]:
+    """What a step's prospect depends on, and the survey of its trigger when it is judged.
 
-    prospect: Prospect
-    nodes: tuple[str, ...]
-
-
-def _known_prospect(
-    step: Step,
-    prospects: Mapping[str, Prospect],
-    knowledge: Knowledge,
-    judged: dict[Hashable, _Judged],
-) -> Prospect:
-    """The prospect of `step`, taken from an earlier step made of the same when there is one.
-
-    A step is made of its flags, its assumed fate, its trigger's structure with node ids left
-    out, and the fates of the nodes the trigger names. Steps made of the same have the same
-    prospect, but for the node ids in the open part of its condition.
+    That is its flags, its assumed fate, and for a trigger its structure with node ids left
+    out and the fates of the nodes it names: steps made of the same have the same prospect.
     """
-    survey = survey_of(step.trigger) if step.trigger is not None and step.skip is not True else None
-    make = (step.skip, step.critical, knowledge.assumed.get(step.id))
-    if survey is None:
-        key: Hashable = make
-    else:
-        key = (*make, survey.shape, tuple(_fates_of(node, prospects) for node in survey.nodes))
-    earlier = judged.get(key)
-    if earlier is None:
-        prospect = _prospect(step, prospects, knowledge, survey)
-        judged[key] = _Judged(prospect, survey.nodes if survey is not None else ())
-        return prospect
-    prospect = earlier.prospect
-    if survey is None or prospect.open_condition is None or survey.nodes == earlier.nodes:
-        return prospect
-    renamed = dict(zip(earlier.nodes, survey.nodes, strict=True))
-    return replace(prospect, open_condition=_renamed(prospect.open_condition, renamed))
+    flags = (step.skip, step.critical, knowledge.assumed.get(step.id))
+    if step.trigger is None or step.skip is True:
+        return flags, None
+    survey = survey_of(step.trigger)
+    fates = tuple(_fates_of(node, prospects) for node in survey.nodes)
+    return (*flags, survey.shape, fates), survey
 
 
 def _fates_of(node_id: str, prospects: Mapping[str, Prospect]) -> frozenset[Fate] | None:
@@ -207,10 +187,9 @@ def _prospect(
     if step.skip is True:
         return Prospect(frozenset({Fate.SKIPPED}))
     verdicts: frozenset[Verdict] = frozenset({Verdict.TRUE})
-    open_condition = None
     error = None
     if step.trigger is not None and survey is not None:
-        verdicts, open_condition, error = _judge(step.trigger, survey, prospects, knowledge, {})
+        verdicts, _, error = _judge(step.trigger, survey, prospects, knowledge, {})
     fates = possible_fates(verdicts, knowledge.assumed.get(step.id))
     if step.skip is None:
         fates.add(Fate.SKIPPED)
@@ -221,12 +200,7 @@ def _prospect(
         may_end_run = bool(fates & {Fate.FAILED, Fate.REJECTED})
         fates -= {Fate.FAILED, Fate.REJECTED}
     return Prospect(
-        frozenset(fates),
-        verdicts,
-        open_condition,
-        error,
-        may_end_run=may_end_run,
-        may_attempt=may_attempt,
+        frozenset(fates), verdicts, error, may_end_run=may_end_run, may_attempt=may_attempt
     )
 
 
@@ -245,6 +219,15 @@ def judge(
     return _judge(trigger, survey_of(trigger), prospects, knowledge, fates or {})
 
 
+def open_part(
+    trigger: Expr, prospects: Mapping[str, Prospect], knowledge: Knowledge
+) -> Expr | None:
+    """The part of `trigger` still open before the run (three-valued), if any: what the nodes
+    it names may do, and variables not known yet, decide it."""
+    named = _named_fates(survey_of(trigger), prospects, {})
+    return _evaluate(trigger, named, {}, knowledge.variables)[1]
+
+
 def _judge(
     trigger: Expr,
     survey: Survey,
@@ -252,13 +235,7 @@ def _judge(
     knowledge: Knowledge,
     overrides: Mapping[str, frozenset[Fate]],
 ) -> tuple[frozenset[Verdict], Expr | None, str | None]:
-    named: dict[str, frozenset[Fate]] = {}
-    for target in survey.nodes:
-        if target in overrides:
-            named[target] = overrides[target]
-        elif target in prospects:
-            named[target] = prospects[target].fates
-        # A name that is no node of the walk (reported by the compiler) stays unknown.
+    named = _named_fates(survey, prospects, overrides)
     calls = dict(zip(survey.nodes, survey.calls, strict=True))
     choices = {
         name: knowledge.domains[name]
@@ -289,6 +266,20 @@ def _judge(
         if found == verdicts:
             break  # the three-valued answer bounds what any combination can give
     return frozenset(found), open_condition, None
+
+
+def _named_fates(
+    survey: Survey, prospects: Mapping[str, Prospect], overrides: Mapping[str, frozenset[Fate]]
+) -> dict[str, frozenset[Fate]]:
+    """The fates of the nodes a trigger names; a name that is no node of the walk (reported by
+    the compiler) is left out, and stays unknown."""
+    named: dict[str, frozenset[Fate]] = {}
+    for target in survey.nodes:
+        if target in overrides:
+            named[target] = overrides[target]
+        elif target in prospects:
+            named[target] = prospects[target].fates
+    return named
 
 
 def _evaluate(
@@ -391,32 +382,6 @@ class _Surveyor:
             case ListExpr(items=items):
                 return ("list", *map(self.shape, items))
         raise TypeError(f"unknown expression {expr!r}")
-
-
-def _renamed(expr: Expr, names: Mapping[str, str]) -> Expr:
-    """`expr` with the node ids of its outcome calls replaced by `names`."""
-    target = _named_node(expr)
-    if target is not None:
-        assert isinstance(expr, Call)
-        argument = Literal(names.get(target, target), span=expr.args[0].span)
-        return Call(expr.function, (argument,), span=expr.span)
-    match expr:
-        case Call():
-            return Call(expr.function, _all_renamed(expr.args, names), span=expr.span)
-        case Not():
-            return Not(_renamed(expr.operand, names), span=expr.span)
-        case BoolOp():
-            return BoolOp(expr.op, _all_renamed(expr.operands, names), span=expr.span)
-        case Compare():
-            left, right = _renamed(expr.left, names), _renamed(expr.right, names)
-            return Compare(expr.op, left, right, span=expr.span)
-        case ListExpr():
-            return ListExpr(_all_renamed(expr.items, names), span=expr.span)
-    return expr
-
-
-def _all_renamed(exprs: tuple[Expr, ...], names: Mapping[str, str]) -> tuple[Expr, ...]:
-    return tuple(_renamed(expr, names) for expr in exprs)
 
 
 def _named_node(expr: Expr) -> str | None:
