@@ -25,12 +25,16 @@ def expand_dependencies(unit: Unit) -> Unit:
     found = Findings(unit.source)
     links: dict[str, Links] = {}
     nodes = unit.drafts
+    previous: str | None = None
     for index, node in enumerate(nodes):
         entries = node.depends_on
-        if entries is None:
-            entries = (PREVIOUS,) if index > 0 else ()
-        # Tables dropped for other errors still count as known, so typos get a useful hint.
-        links[node.id] = _expand(found, nodes, index, entries, unit.tables)
+        if previous is not None and (entries is None or entries == (PREVIOUS,)):
+            # Most nodes wait for the one before them, and for nothing else.
+            links[node.id] = Links((Edge(previous, "order"),))
+        else:
+            # Tables dropped for other errors still count as known, so typos get a useful hint.
+            links[node.id] = _expand(found, nodes, index, entries or (), unit.tables)
+        previous = node.id
     return unit.adding(found, links=links)
 
 

@@ -11,5 +11,6 @@ def build_nodes(unit: Unit) -> Unit:
     nodes = []
     for draft in unit.drafts:
         links = unit.links[draft.id]
-        nodes.append(draft.cls(**draft.fields, edges=links.edges, trigger=links.trigger()))
+        values = {**draft.fields, "edges": links.edges, "trigger": links.trigger()}
+        nodes.append(draft.cls.assembled(values))
     return replace(unit, nodes=tuple(nodes))

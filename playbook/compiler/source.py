@@ -38,6 +38,8 @@ TablePath = tuple[str, ...]
 
 def _table_path(name: str) -> TablePath:
     """The keys of a table header, as TOML reads them (`a."b.c"` is ("a", "b.c"))."""
+    if BARE_KEY.fullmatch(name):
+        return (name,)  # most headers: one bare key
     if _BARE_PATH.fullmatch(name):
         return tuple(part.strip() for part in name.split("."))
     # Quoted keys: let TOML itself read the escapes, then walk down the one nested key.
@@ -63,7 +65,11 @@ class SourceMap:
 
     @classmethod
     def of(cls, text: str, lines: list[str]) -> SourceMap:
-        strings = [(m.start(), m.end()) for m in _MULTILINE_STRING.finditer(text)]
+        strings = (
+            [(m.start(), m.end()) for m in _MULTILINE_STRING.finditer(text)]
+            if '"""' in text or "'''" in text
+            else []
+        )
         starts = [start for start, _ in strings]
         tables: dict[TablePath, int] = {}
         line, counted = 1, 0
@@ -192,6 +198,8 @@ def text_lines(text: str) -> list[str]:
     lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()
+    if "\r" not in text:
+        return lines
     return [line.removesuffix("\r") for line in lines]
 
 

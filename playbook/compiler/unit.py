@@ -44,10 +44,13 @@ class Links:
 
     def trigger(self) -> Trigger | None:
         """The condition the node runs under: both parts, joined by AND."""
-        parts = [part for part in (self.outcomes, self.when) if part is not None]
-        if not parts:
-            return None
-        expr = parts[0] if len(parts) == 1 else BoolOp("and", tuple(parts))
+        outcomes, when = self.outcomes, self.when
+        if outcomes is None or when is None:
+            expr = outcomes if outcomes is not None else when
+            if expr is None:
+                return None
+        else:
+            expr = BoolOp("and", (outcomes, when))
         return Trigger(expr, expr.to_text())
 
 
