@@ -7,9 +7,12 @@ ever leaves this module.
 from __future__ import annotations
 
 import functools
+import hashlib
+import io
 import re
 from importlib import resources
 
+import lark
 from lark import Lark, Token, Transformer, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
@@ -59,10 +62,46 @@ def _depth(tree: Tree) -> int:
     return deepest
 
 
+#: The grammar, and the parser's tables stored beside it (see `parse_tables`).
+GRAMMAR = resources.files("playbook.compiler").joinpath("when.lark")
+TABLES = resources.files("playbook.compiler").joinpath("when.lark.tables")
+
+
 @functools.cache
 def _parser() -> Lark:
-    grammar = resources.files("playbook.compiler").joinpath("when.lark").read_text("utf-8")
+    """The parser of the grammar, loaded from the stored tables when they were made from it.
+
+    Building LALR tables from a grammar takes Lark longer than the rest of compiling a
+    thousand conditions; loading them takes a millisecond. Tables made from another grammar
+    or by another Lark version are not used: the parser is then built as before.
+    """
+    grammar = GRAMMAR.read_text("utf-8")
+    try:
+        with TABLES.open("rb") as stored:
+            if stored.readline().decode("utf-8").rstrip("\n") == tables_origin(grammar):
+                return Lark.load(stored)
+    except FileNotFoundError:
+        pass
+    return _built_parser(grammar)
+
+
+def _built_parser(grammar: str) -> Lark:
     return Lark(grammar, parser="lalr", maybe_placeholders=False)
+
+
+def tables_origin(grammar: str) -> str:
+    """What parse tables are made from: the grammar's text, and the Lark that reads them."""
+    digest = hashlib.sha256(grammar.encode("utf-8")).hexdigest()
+    return f"when.lark sha256 {digest}, lark {lark.__version__}"
+
+
+def parse_tables(grammar: str) -> bytes:
+    """The stored form of the parser of `grammar`: its origin on the first line, then the
+    tables as `Lark.save` writes them (`pytest --update-golden` writes them anew)."""
+    stored = io.BytesIO()
+    stored.write(f"{tables_origin(grammar)}\n".encode())
+    _built_parser(grammar).save(stored)
+    return stored.getvalue()
 
 
 def _span(token: Token) -> Span:

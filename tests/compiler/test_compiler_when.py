@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import itertools
+from pathlib import Path
 
+import pytest
+from lark import Lark
+from lark.exceptions import UnexpectedInput
+
+from playbook.compiler import when
 from playbook.compiler.ast import Literal, Not, Variable
 from playbook.compiler.when import MAX_DEPTH, WhenSyntaxError, parse_condition
 
@@ -79,3 +85,34 @@ def test_deep_nesting_is_an_error_not_a_crash() -> None:
         parse_condition("not " * 5000 + "x")
     with pytest.raises(WhenSyntaxError, match="nested more than"):
         parse_condition("[" * 5000 + "]" * 5000)
+
+
+def test_the_stored_parse_tables_are_made_from_the_grammar(update_golden: bool) -> None:
+    grammar = when.GRAMMAR.read_text("utf-8")
+    stored = Path(str(when.TABLES))
+    if update_golden and not stored.read_bytes().startswith(when.tables_origin(grammar).encode()):
+        stored.write_bytes(when.parse_tables(grammar))
+    first_line = stored.read_bytes().split(b"\n", 1)[0].decode()
+    assert first_line == when.tables_origin(grammar), (
+        "when.lark or Lark changed: write the tables anew with `pytest --update-golden`"
+    )
+    assert when._parser() is when._parser()
+
+
+def _outcome(parser: Lark, text: str) -> object:
+    try:
+        return str(parser.parse(text))
+    except UnexpectedInput as error:
+        expected = getattr(error, "accepts", None) or getattr(error, "expected", None) or ()
+        return type(error).__name__, error.line, error.column, sorted(expected)
+
+
+def test_the_stored_parser_reads_every_text_as_the_grammar_does() -> None:
+    built = Lark(when.GRAMMAR.read_text("utf-8"), parser="lalr", maybe_placeholders=False)
+    loaded = when._parser()
+    words = ["x", "'s'", "1", "-2.5", "true", "None", "not", "and", "in", "==", "<", "(", ")"]
+    words += ["[", "]", ",", "f", "=", "'"]
+    for length in (1, 2, 3):
+        for parts in itertools.product(words, repeat=length):
+            text = " ".join(parts)
+            assert _outcome(loaded, text) == _outcome(built, text), text
