@@ -224,14 +224,27 @@ def from_json(data: dict[str, Any]) -> Expr:
 
 def node_references(expr: Expr) -> list[tuple[str, Call]]:
     """The node ids named by calls such as has_succeeded('x'), in order of appearance."""
+    return references_among(walk(expr))
+
+
+def references_among(items: list[Expr]) -> list[tuple[str, Call]]:
+    """`node_references` of the tree whose nodes `walk` gave as `items`."""
     found = []
-    for node in walk(expr):
-        if (
-            isinstance(node, Call)
-            and node.function in CONDITION_FUNCTIONS
-            and len(node.args) == 1
-            and isinstance(node.args[0], Literal)
-            and isinstance(node.args[0].value, str)
-        ):
-            found.append((node.args[0].value, node))
+    for item in items:
+        target = named_node(item)
+        if target is not None:
+            found.append((target, item))  # type: ignore[arg-type]
     return found
+
+
+def named_node(expr: Expr) -> str | None:
+    """The node id named by an outcome call such as has_succeeded('x'), if `expr` is one."""
+    if (
+        isinstance(expr, Call)
+        and expr.function in CONDITION_FUNCTIONS
+        and len(expr.args) == 1
+        and isinstance(expr.args[0], Literal)
+        and isinstance(expr.args[0].value, str)
+    ):
+        return expr.args[0].value
+    return None

@@ -60,8 +60,8 @@ def step_of(node: Node, skip: bool | None = None, critical: bool | None = None) 
     return Step(
         node.id,
         node.trigger.expr if node.trigger is not None else None,
-        skip=skip if skip is not None else _literal(node.skip),
-        critical=critical if critical is not None else _literal(node.critical),
+        skip if skip is not None else _literal(node.skip),
+        critical if critical is not None else _literal(node.critical),
     )
 
 

@@ -8,7 +8,6 @@ graph (`branches`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from playbook.compiler.ast import (
@@ -17,12 +16,12 @@ from playbook.compiler.ast import (
     Expr,
     Literal,
     Variable,
-    node_references,
+    references_among,
     walk,
 )
 from playbook.compiler.ir import Edge, VariableDef
 from playbook.compiler.source import Findings
-from playbook.compiler.unit import NodeDraft, Unit
+from playbook.compiler.unit import Links, NodeDraft, Unit
 from playbook.diagnostics import did_you_mean
 
 if TYPE_CHECKING:
@@ -34,7 +33,8 @@ Report = Callable[..., None]
 
 def attach_conditions(unit: Unit) -> Unit:
     """Each node's `when` parsed and checked; every node it names becomes an upstream edge."""
-    if all(node.when is None for node in unit.drafts):
+    conditional = [node for node in unit.drafts if node.when is not None]
+    if not conditional:
         return unit  # the parser (Lark and its grammar) loads only for a runbook with conditions
     from playbook.compiler.when import ConditionParser
 
@@ -45,21 +45,21 @@ def attach_conditions(unit: Unit) -> Unit:
     parsed_texts: dict[str, Expr | WhenSyntaxError] = {}
     parser = ConditionParser()
     links = dict(unit.links)
-    for node in unit.drafts:
-        if node.when is None:
-            continue
+    for node in conditional:
         parsed = _parse(found, node, parsed_texts, parser)
         if parsed is None:
             continue
-        if not _check(found, node, parsed, by_name, known):
+        items = walk(parsed)
+        if not _check(found, node, items, by_name, known):
             continue  # reported; a condition with errors is left out of the graph
-        edges = list(links[node.id].edges)
+        upstream = links[node.id]
+        edges = list(upstream.edges)
         present = {edge.source for edge in edges}
-        for target, _call in node_references(parsed):
+        for target, _call in references_among(items):
             if target in known and target != node.id and target not in present:
                 edges.append(Edge(target, "condition"))
                 present.add(target)
-        links[node.id] = replace(links[node.id], edges=tuple(edges), when=parsed)
+        links[node.id] = Links(tuple(edges), upstream.outcomes, parsed)
     return unit.adding(found, links=links)
 
 
@@ -107,11 +107,12 @@ def _parse(
 def _check(
     found: Findings,
     node: NodeDraft,
-    expr: Expr,
+    items: list[Expr],
     variables: dict[str, VariableDef],
     known: set[str],
 ) -> bool:
-    """Report every problem of one condition; True when it has none."""
+    """Report every problem of one condition, whose nodes `walk` gave as `items`; True when it
+    has none."""
     before = len(found.items)
 
     def report(item: Expr, message: str, hint: str | None = None) -> None:
@@ -127,7 +128,7 @@ def _check(
             hint=hint,
         )
 
-    for item in walk(expr):
+    for item in items:
         if isinstance(item, Variable):
             variable = variables.get(item.name)
             if variable is None:

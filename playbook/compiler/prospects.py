@@ -26,7 +26,7 @@ import itertools
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from playbook.compiler.ast import (
     CONDITION_FUNCTIONS,
@@ -38,6 +38,7 @@ from playbook.compiler.ast import (
     Literal,
     Not,
     Variable,
+    named_node,
 )
 from playbook.compiler.evaluation import ConditionError, Evaluator, Unknown, outcome_answer
 from playbook.compiler.ir import NodeState
@@ -76,9 +77,8 @@ class Verdict(Enum):
     ERROR = "error"
 
 
-@dataclass(frozen=True)
-class Step:
-    """One node as the walk sees it."""
+class Step(NamedTuple):
+    """One node as the walk sees it (a tuple: the walk makes one for every node)."""
 
     id: str
     trigger: Expr | None
@@ -358,43 +358,36 @@ class _Surveyor:
         self.variables: dict[str, None] = {}
 
     def shape(self, expr: Expr) -> Hashable:
-        target = _named_node(expr)
-        if target is not None:
+        kind = type(expr)
+        if kind is Call:
             assert isinstance(expr, Call)
+            target = named_node(expr)
+            if target is None:
+                return ("call", expr.function, *map(self.shape, expr.args))
             place = self.places.setdefault(target, len(self.places))
             self.calls[target] = self.calls.get(target, 0) + 1
             return ("node", expr.function, place)
-        match expr:
-            case Literal(value=value):
-                # By type too: 1, 1.0 and true are equal in Python, but not to a condition.
-                return ("literal", type(value), repr(value))
-            case Variable(name=name):
-                self.variables[name] = None
-                return ("variable", name)
-            case Call(function=function, args=args):
-                return ("call", function, *map(self.shape, args))
-            case Not(operand=operand):
-                return ("not", self.shape(operand))
-            case BoolOp(op=op, operands=operands):
-                return (op, *map(self.shape, operands))
-            case Compare(op=op, left=left, right=right):
-                return ("compare", op, self.shape(left), self.shape(right))
-            case ListExpr(items=items):
-                return ("list", *map(self.shape, items))
+        if kind is BoolOp:
+            assert isinstance(expr, BoolOp)
+            return (expr.op, *map(self.shape, expr.operands))
+        if kind is Literal:
+            assert isinstance(expr, Literal)
+            # By type too: 1, 1.0 and true are equal in Python, but not to a condition.
+            return ("literal", type(expr.value), repr(expr.value))
+        if kind is Variable:
+            assert isinstance(expr, Variable)
+            self.variables[expr.name] = None
+            return ("variable", expr.name)
+        if kind is Compare:
+            assert isinstance(expr, Compare)
+            return ("compare", expr.op, self.shape(expr.left), self.shape(expr.right))
+        if kind is Not:
+            assert isinstance(expr, Not)
+            return ("not", self.shape(expr.operand))
+        if kind is ListExpr:
+            assert isinstance(expr, ListExpr)
+            return ("list", *map(self.shape, expr.items))
         raise TypeError(f"unknown expression {expr!r}")
-
-
-def _named_node(expr: Expr) -> str | None:
-    """The node id named by an outcome call such as has_succeeded('x'), if `expr` is one."""
-    if (
-        isinstance(expr, Call)
-        and expr.function in CONDITION_FUNCTIONS
-        and len(expr.args) == 1
-        and isinstance(expr.args[0], Literal)
-    ):
-        value = expr.args[0].value
-        return value if isinstance(value, str) else None
-    return None
 
 
 def _product(sizes: Iterable[int]) -> int:
