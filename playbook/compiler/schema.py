@@ -451,6 +451,11 @@ _BUILTIN_FUNCTIONS = "playbook.functions."
 #: Fields that Playbook 1.3 accepts and that change nothing, accepted so its runbooks compile:
 #: `id` repeats the table name, and a Manual node waits for its answer whatever its `timeout`.
 _COMPATIBLE_FIELDS = {"Manual": ("id", "timeout"), "Command": ("id",), "Function": ("id",)}
+#: Every field a node of each type may have (most nodes have no other).
+_ACCEPTED_FIELDS = {
+    node_type: frozenset(NODE_FIELDS[node_type] + _COMPATIBLE_FIELDS[node_type])
+    for node_type in NODE_TYPES
+}
 
 
 def _check_compatible_fields(fields: _Fields, node_type: str) -> None:
@@ -506,9 +511,13 @@ def _check_node(found: Findings, node_id: str, raw: dict[str, Any]) -> NodeDraft
         fields.error("type", f"unknown node type {node_type!r}", hint)
         return None
     _check_compatible_fields(fields, node_type)
-    fields.unknown(
-        NODE_FIELDS[node_type], f"{node_type} node", _older_fields, _COMPATIBLE_FIELDS[node_type]
-    )
+    if not raw.keys() <= _ACCEPTED_FIELDS[node_type]:
+        fields.unknown(
+            NODE_FIELDS[node_type],
+            f"{node_type} node",
+            _older_fields,
+            _COMPATIBLE_FIELDS[node_type],
+        )
     depends_on = _dependency_entries(fields)
     critical = fields.flag_or_template("critical")
     skip = fields.flag_or_template("skip")
@@ -544,7 +553,8 @@ def _check_node(found: Findings, node_id: str, raw: dict[str, Any]) -> NodeDraft
         # A Manual node's work is the operator's answer: asking again is always safe.
         "idempotent": fields.flag("idempotent", node_type == "Manual"),
     }
-    return NodeDraft(node_id, NODE_CLASSES[node_type], own | extra, depends_on)
+    own.update(extra)
+    return NodeDraft(node_id, NODE_CLASSES[node_type], own, depends_on)
 
 
 def _dependency_entries(fields: _Fields) -> tuple[str, ...] | None:

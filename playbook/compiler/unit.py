@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from playbook.compiler.ast import BoolOp, Expr
 from playbook.compiler.ir import Edge, Node, Runbook, Trigger, VariableDef
@@ -16,9 +16,11 @@ from playbook.compiler.source import Findings, Source
 from playbook.diagnostics import Diagnostic
 
 
-@dataclass(frozen=True)
-class NodeDraft:
-    """A node table's checked fields, before its edges and trigger are known."""
+class NodeDraft(NamedTuple):
+    """A node table's checked fields, before its edges and trigger are known.
+
+    Drafts and links are tuples: passes make one of each for every node.
+    """
 
     id: str
     cls: type[Node]
@@ -32,8 +34,7 @@ class NodeDraft:
         return self.fields.get("when")
 
 
-@dataclass(frozen=True)
-class Links:
+class Links(NamedTuple):
     """A node's upstream edges, and the two parts of its trigger."""
 
     edges: tuple[Edge, ...]
