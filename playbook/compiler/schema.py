@@ -203,6 +203,10 @@ def _is_table(value: Any) -> bool:
     return isinstance(value, dict)
 
 
+def _is_seconds_or_text(value: Any) -> bool:
+    return (isinstance(value, int) and not isinstance(value, bool)) or isinstance(value, str)
+
+
 def check_runbook(unit: Unit) -> Unit:
     """The `[runbook]` table's metadata."""
     found = Findings(unit.source)
@@ -578,9 +582,7 @@ def _dependency_entries(fields: _Fields) -> tuple[str, ...] | None:
                 )
                 return ()
         return tuple(depends_on)
-    entry = fields.get(
-        "depends_on", lambda v: isinstance(v, str), 'a node id, "^", "*", or an array of them'
-    )
+    entry = fields.get("depends_on", _is_text, 'a node id, "^", "*", or an array of them')
     return (entry,) if entry is not None else ()
 
 
@@ -623,11 +625,7 @@ def _name(fields: _Fields, key: str, example: str, report_missing: bool = True) 
 
 
 def _command_fields(fields: _Fields) -> dict[str, Any]:
-    timeout = fields.get(
-        "timeout",
-        lambda v: (isinstance(v, int) and not isinstance(v, bool)) or isinstance(v, str),
-        "a number of seconds or a template",
-    )
+    timeout = fields.get("timeout", _is_seconds_or_text, "a number of seconds or a template")
     if isinstance(timeout, str) and not is_template(timeout):
         try:
             timeout = convert(timeout, "int")

@@ -74,15 +74,19 @@ class SourceMap:
         tables: dict[TablePath, int] = {}
         line, counted = 1, 0
         for header in _HEADERS.finditer(text):
-            at = header.start("name")
-            if "\n" in header.group("name"):
+            name = header.group("name")
+            if "\n" in name:
                 continue
-            inside = bisect.bisect_right(starts, at) - 1
-            if inside >= 0 and at < strings[inside][1]:
-                continue  # a line of a multi-line string that looks like a header
+            at = header.start("name")
+            if starts:
+                inside = bisect.bisect_right(starts, at) - 1
+                if inside >= 0 and at < strings[inside][1]:
+                    continue  # a line of a multi-line string that looks like a header
             line += text.count("\n", counted, at)
             counted = at
-            tables.setdefault(_table_path(header.group("name")), line)
+            path = _table_path(name)
+            if path not in tables:
+                tables[path] = line
         return cls(lines, tables)
 
     def keys(self, table: TablePath) -> dict[str, tuple[int, int]]:

@@ -153,8 +153,14 @@ def _substituted_names(text: str) -> set[str] | None:
     Most templates are such plain substitutions, and reading them with a regular expression
     instead of Jinja's parser and code generator makes the check many times faster.
     """
-    names = set(_SUBSTITUTION.findall(text))
-    rest = _SUBSTITUTION.sub("", text)
-    if names & _NOT_NAMES or ("{" in rest and any(marker in rest for marker in TEMPLATE_MARKERS)):
+    found = _SUBSTITUTION.findall(text)
+    names = set(found)
+    if names & _NOT_NAMES:
         return None
+    # Each substitution holds two braces of the text; when they are all of them, no other
+    # marker can be left.
+    if text.count("{") != 2 * len(found):
+        rest = _SUBSTITUTION.sub("", text)
+        if any(marker in rest for marker in TEMPLATE_MARKERS):
+            return None
     return names
