@@ -182,13 +182,11 @@ def _wrap(expr: Expr, minimum: int) -> str:
 
 
 def _quote(text: str) -> str:
-    for character, escaped in _ESCAPES:
-        text = text.replace(character, escaped)
-    return "'" + text + "'"
+    return "'" + text.translate(_ESCAPES) + "'"
 
 
-#: Backslash first, so the escapes added after it are not escaped again.
-_ESCAPES = (("\\", "\\\\"), ("'", "\\'"), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
+#: Each character is escaped on its own, so the backslashes added are not escaped again.
+_ESCAPES = str.maketrans({"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 
 
 def walk(expr: Expr) -> list[Expr]:

@@ -49,20 +49,13 @@ def _expand(
     edges: dict[str, str] = {}
     outcomes: list[Expr] = []
 
-    def problem(message: str, hint: str | None = None, severity: Severity = "error") -> None:
-        found.report(
-            f"node {node_id!r}: {message}",
-            path=(node_id,),
-            key="depends_on",
-            hint=hint,
-            severity=severity,
-        )
-
     for entry in entries:
         if entry == PREVIOUS:
             if index == 0:
                 # "^" is the implicit dependency made explicit, and the first node has none.
-                problem(
+                _problem(
+                    found,
+                    node_id,
                     '"^" on the first node adds no dependency: there is no previous node',
                     "remove it, or write depends_on = []",
                     "warning",
@@ -78,14 +71,14 @@ def _expand(
         target = target.strip()
         if outcome and outcome not in OUTCOME_FUNCTIONS:
             hint = did_you_mean(outcome, OUTCOME_FUNCTIONS) or "use X:success or X:failure"
-            problem(f"unknown outcome {outcome!r} in {entry!r}", hint)
+            _problem(found, node_id, f"unknown outcome {outcome!r} in {entry!r}", hint)
             continue
         if target == node_id:
-            problem("a node cannot depend on itself", "remove it from depends_on")
+            _problem(found, node_id, "a node cannot depend on itself", "remove it from depends_on")
             continue
         if target not in known:
             hint = did_you_mean(target, known) or "depends_on names node tables of this runbook"
-            problem(f"unknown node {target!r} in depends_on", hint)
+            _problem(found, node_id, f"unknown node {target!r} in depends_on", hint)
             continue
         if outcome:
             # An explicit outcome edge says more than a plain ordering edge on the same node.
@@ -102,3 +95,19 @@ def _expand(
     elif outcomes:
         condition = BoolOp("or", tuple(outcomes))
     return Links(tuple(Edge(s, k) for s, k in edges.items()), outcomes=condition)
+
+
+def _problem(
+    found: Findings,
+    node_id: str,
+    message: str,
+    hint: str | None = None,
+    severity: Severity = "error",
+) -> None:
+    found.report(
+        f"node {node_id!r}: {message}",
+        path=(node_id,),
+        key="depends_on",
+        hint=hint,
+        severity=severity,
+    )

@@ -391,6 +391,8 @@ def node_id_problem(node_id: str) -> tuple[str, str] | None:
     PLAYBOOK_NODE_ID and named in `depends_on` and conditions: anything that survives all of
     these is accepted, digits first, dots, spaces and any script included.
     """
+    if BARE_KEY.fullmatch(node_id):
+        return None  # letters, digits, '_' and '-' only, as most ids are: none of the below
     if not node_id:
         return "is empty", 'name the table, e.g. ["01_backup"] or [backup]'
     if not node_id.isprintable():
