@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import shutil
 from pathlib import Path
 
@@ -85,3 +87,35 @@ def test_ir_records_the_source_hash_and_name_only() -> None:
 @pytest.mark.parametrize("example", EXAMPLES, ids=stem)
 def test_examples_have_no_branch_that_can_never_run(example: Path) -> None:
     assert load_program(example).warnings == []
+
+
+def test_a_node_is_assembled_from_all_its_fields_or_not_at_all() -> None:
+    node = load_program(EXAMPLES[0]).program.nodes[0]
+    values = {item.name: getattr(node, item.name) for item in dataclasses.fields(node)}
+    assert type(node).assembled(values) == type(node)(**values) == node
+    del values["when"]
+    with pytest.raises(TypeError, match="needs exactly the fields"):
+        type(node).assembled(values)
+    with pytest.raises(TypeError, match="needs exactly the fields"):
+        type(node).assembled({**values, "when": None, "colour": "red"})
+
+
+def test_compiling_leaves_the_collector_as_it_found_it() -> None:
+    text = EXAMPLES[0].read_text(encoding="utf-8")
+    compile(text)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+    gc.disable()
+    try:
+        compile(text)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    # Objects a caller froze (before forking workers, say) stay frozen.
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        compile(text)
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
