@@ -325,8 +325,7 @@ _VERDICT_FATES = {
 }
 
 
-@dataclass(frozen=True)
-class Survey:
+class Survey(NamedTuple):
     """A trigger's structure with the node ids it names left out, and what it names."""
 
     #: The trigger's kinds, operators, functions, literals and variables, nested as it nests
@@ -341,6 +340,7 @@ class Survey:
 
 
 def survey_of(trigger: Expr) -> Survey:
+    """What the prospect of a trigger depends on, but for the fates of the nodes it names."""
     surveyor = _Surveyor()
     shape = surveyor.shape(trigger)
     calls = surveyor.calls
