@@ -230,8 +230,8 @@ def references_among(items: list[Expr]) -> list[tuple[str, Call]]:
     found = []
     for item in items:
         target = named_node(item)
-        if target is not None:
-            found.append((target, item))  # type: ignore[arg-type]
+        if target is not None and isinstance(item, Call):
+            found.append((target, item))
     return found
 
 

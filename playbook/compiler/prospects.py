@@ -358,34 +358,27 @@ class _Surveyor:
         self.variables: dict[str, None] = {}
 
     def shape(self, expr: Expr) -> Hashable:
-        kind = type(expr)
-        if kind is Call:
-            assert isinstance(expr, Call)
+        # The kinds most frequent in triggers first.
+        if isinstance(expr, Call):
             target = named_node(expr)
             if target is None:
                 return ("call", expr.function, *map(self.shape, expr.args))
             place = self.places.setdefault(target, len(self.places))
             self.calls[target] = self.calls.get(target, 0) + 1
             return ("node", expr.function, place)
-        if kind is BoolOp:
-            assert isinstance(expr, BoolOp)
+        if isinstance(expr, BoolOp):
             return (expr.op, *map(self.shape, expr.operands))
-        if kind is Literal:
-            assert isinstance(expr, Literal)
+        if isinstance(expr, Literal):
             # By type too: 1, 1.0 and true are equal in Python, but not to a condition.
             return ("literal", type(expr.value), repr(expr.value))
-        if kind is Variable:
-            assert isinstance(expr, Variable)
+        if isinstance(expr, Variable):
             self.variables[expr.name] = None
             return ("variable", expr.name)
-        if kind is Compare:
-            assert isinstance(expr, Compare)
+        if isinstance(expr, Compare):
             return ("compare", expr.op, self.shape(expr.left), self.shape(expr.right))
-        if kind is Not:
-            assert isinstance(expr, Not)
+        if isinstance(expr, Not):
             return ("not", self.shape(expr.operand))
-        if kind is ListExpr:
-            assert isinstance(expr, ListExpr)
+        if isinstance(expr, ListExpr):
             return ("list", *map(self.shape, expr.items))
         raise TypeError(f"unknown expression {expr!r}")
 
