@@ -2,7 +2,8 @@
 
 Only the work itself runs on a worker: the interpreter's thread records every transition, asks
 every question and decides every failure, so prompts never interleave and the state database has
-one writer. One worker is the sequential case, run by the same code.
+one writer. With room for one attempt (the sequential case) there is no thread: an attempt runs
+when it is submitted, on the interpreter's thread, and the loop that drives the pool is the same.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class Workers:
         # Daemon threads: a plugin function that never returns must not keep Playbook from exiting.
         self._threads = [
             threading.Thread(target=self._serve, name=f"playbook-worker-{n}", daemon=True)
-            for n in range(size)
+            for n in range(size if size > 1 else 0)
         ]
         for thread in self._threads:
             thread.start()
@@ -48,7 +49,15 @@ class Workers:
 
     def submit(self, node_id: str, work: Work) -> None:
         self._running.add(node_id)
-        self._jobs.put((node_id, work))
+        if self._threads:
+            self._jobs.put((node_id, work))
+            return
+        try:
+            result = work()
+        except BaseException:  # CTRL-C during the attempt: nothing is left running
+            self._running.discard(node_id)
+            raise
+        self._done.put((node_id, result))
 
     def next_done(self) -> tuple[str, AttemptOutcome]:
         """The next attempt to finish; an error raised by its work is raised here.

@@ -34,7 +34,7 @@ def stop_on_sigusr1() -> Iterator[None]:
 
 
 def test_a_signal_delivered_to_a_worker_interrupts_the_wait(stop_on_sigusr1: None) -> None:
-    workers = Workers(1)
+    workers = Workers(2)  # with room for one, attempts run on the interpreter's thread
     release = threading.Event()
     busy = threading.Event()
 
@@ -45,7 +45,7 @@ def test_a_signal_delivered_to_a_worker_interrupts_the_wait(stop_on_sigusr1: Non
 
     workers.submit("long", work)
     busy.wait(5)
-    (worker,) = [t for t in threading.enumerate() if t.name.startswith("playbook-worker")]
+    (worker,) = [t for t in threading.enumerate() if t.name == "playbook-worker-0"]
     threading.Timer(0.3, signal.pthread_kill, (worker.ident, signal.SIGUSR1)).start()
     started = time.monotonic()
     try:
