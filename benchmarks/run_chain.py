@@ -6,13 +6,15 @@ durable runner must do per node. The floor is measured just before and just afte
 averaged, since a shared machine's speed drifts. A node's cost is the marginal one,
 (T(N) - T(1)) / (N - 1), so the fixed cost of starting Python and compiling is not spread over
 the nodes.
-Usage: python benchmarks/run_chain.py [SIZE ...]
+Usage: python benchmarks/run_chain.py [SIZE ...] [--rounds N]
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,20 +66,31 @@ def run_seconds(directory: Path, size: int, state: list[str] | None = None) -> f
 
 
 def main() -> None:
-    sizes = [int(arg) for arg in sys.argv[1:]] or list(DEFAULT_SIZES)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=list(DEFAULT_SIZES))
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="runs per size; the median ratio is reported"
+    )
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=Path.cwd()) as name:
         directory = Path(name)
         fixed = min(run_seconds(directory, 1) for _ in range(3))
         print(f"fixed cost (a 1-node run, start-up included): {fixed:.2f} s")
-        for size in sizes:
-            before = floor_per_node(directory)
-            total = run_seconds(directory, size)
-            floor = (before + floor_per_node(directory)) / 2
-            per_node = (total - fixed) / (size - 1)
+        for size in args.sizes:
+            ratios, costs, floors = [], [], []
+            for _ in range(args.rounds):
+                before = floor_per_node(directory)
+                total = run_seconds(directory, size)
+                floor = (before + floor_per_node(directory)) / 2
+                per_node = (total - fixed) / (size - 1)
+                ratios.append(per_node / floor)
+                costs.append(per_node)
+                floors.append(floor)
             print(
-                f"{size:>6} nodes: {total:.1f} s in all, {per_node * 1000:.2f} ms per node;"
-                f" floor (sh -c true + 2 commits) {floor * 1000:.2f} ms;"
-                f" {per_node / floor:.2f}x the floor"
+                f"{size:>6} nodes, {args.rounds} rounds: {statistics.median(costs) * 1000:.2f} ms"
+                f" per node, floor (sh -c true + 2 commits) {statistics.median(floors) * 1000:.2f}"
+                f" ms; {statistics.median(ratios):.2f}x the floor (median;"
+                f" {min(ratios):.2f}x to {max(ratios):.2f}x)"
             )
 
 
