@@ -9,9 +9,6 @@ follow a failure; executors do the work; this thread alone asks the operator.
 from __future__ import annotations
 
 import logging
-import os
-import time
-from collections import Counter
 from dataclasses import dataclass, replace
 
 from playbook.compiler.evaluation import ConditionError, Evaluator, node_outcomes
@@ -25,6 +22,7 @@ from playbook.compiler.ir import (
 )
 from playbook.diagnostics import PlaybookError
 from playbook.plugins import PluginRegistry
+from playbook.runtime.attempts import ENDING, Attempts
 from playbook.runtime.display import Display
 from playbook.runtime.executors import Context, execute, needs_operator, owns_terminal
 from playbook.runtime.journal import Journal
@@ -88,12 +86,7 @@ class Interpreter:
         self.prompter = prompter
         self.journal = Journal(store, settings.run_id, settings.operator)
         self.records = store.nodes(settings.run_id)
-        self.attempts = {node_id: record.attempts for node_id, record in self.records.items()}
-        self.session_attempts: Counter[str] = Counter()
-        self.attempt_started: dict[str, float] = {}
-        #: Attempts whose work has begun, and successes waiting for their `prompt_after` answer.
-        self.working: set[str] = set()
-        self.unconfirmed: dict[str, AttemptOutcome] = {}
+        self.attempts = Attempts({node_id: r.attempts for node_id, r in self.records.items()})
         # Every node of the run, those removed from the runbook since it started included.
         states = {node_id: NodeState(record.state) for node_id, record in self.records.items()}
         self.nodes = NodeMachine(program.machine["node"], states, self.journal.node)
@@ -102,11 +95,9 @@ class Interpreter:
             program.machine["run"], initial, self.nodes.failed_nodes, self.journal.run
         )
         self.workers = Workers(settings.parallel)
-        environment = {os.fsencode(k): os.fsencode(v) for k, v in os.environ.items()}
-        environment[b"PLAYBOOK_RUN_ID"] = str(settings.run_id).encode()
         self.context = Context(
             run_id=settings.run_id,
-            environment=environment,
+            environment=Context.environment_of_run(settings.run_id),
             default_timeout=settings.default_timeout,
             output=display.output,
             capture=display.captured,
@@ -212,20 +203,18 @@ class Interpreter:
             return "skip = true"
         if rendered.trigger is None:
             return None
-        outcomes = node_outcomes(self.nodes.states, self.attempts)
+        outcomes = node_outcomes(self.nodes.states, self.attempts.count)
         if Evaluator(self.variables.values, outcomes).decide(rendered.trigger.expr):
             return None
         return f"condition is false: {rendered.trigger.source}"
 
     def _open_attempt(self, node: Node, trigger: str, **details: object) -> None:
         """Record a new attempt as started (by `start` or `retry`) and show its header."""
-        self.attempts[node.id] += 1
-        self.session_attempts[node.id] += 1
-        self.attempt_started[node.id] = time.monotonic()
-        self.nodes.fire(node.id, trigger, attempt=self.attempts[node.id], **details)
+        attempt = self.attempts.open(node.id)
+        self.nodes.fire(node.id, trigger, attempt=attempt, **details)
         rendered = self.renderer.node(node)
         position = self.display.done + len(self.workers.running) + 1
-        self.display.node_started(position, node.type, rendered.name, self.attempts[node.id])
+        self.display.node_started(position, node.type, rendered.name, attempt)
         if rendered.description:
             self.display.description(rendered.description, manual=node.type == "Manual")
 
@@ -238,27 +227,27 @@ class Interpreter:
         elif needs_operator(rendered):
             while owns_terminal(rendered) and self.workers.running:
                 self._conclude(*self.workers.next_done())
-            self.working.add(node.id)
+            self.attempts.working.add(node.id)
             self._conclude(node.id, execute(rendered, self.context))
         else:
-            self.working.add(node.id)
+            self.attempts.working.add(node.id)
             self.workers.submit(node.id, lambda: execute(rendered, self.context))
 
     def _conclude(self, node_id: str, outcome: AttemptOutcome) -> None:
         """An attempt ended: ask `prompt_after` after a success, then record ok or failed."""
-        self.working.discard(node_id)
+        self.attempts.working.discard(node_id)
         node = self.program.node(node_id)
         rendered = self.renderer.node(node)
         for warning in outcome.warnings:
             self.display.note(warning, "yellow")
         question = self._confirmation(node) if outcome.succeeded else ""
         if question:
-            self.unconfirmed[node_id] = outcome
+            self.attempts.unconfirmed[node_id] = outcome
             if not self.prompter.confirm(question):
                 answer = f"answered no to: {question}"
                 outcome = replace(outcome, status=NodeState.FAILED, exception=answer)
-            del self.unconfirmed[node_id]
-        attempt = self.attempts[node_id]
+            del self.attempts.unconfirmed[node_id]
+        attempt = self.attempts.count[node_id]
         if outcome.succeeded:
             self.nodes.fire(node_id, "succeed", attempt=attempt, outcome=outcome)
             self.display.outcome(NodeState.OK, outcome.summary(), node_id)
@@ -272,7 +261,7 @@ class Interpreter:
         facts = NodeFacts(
             critical=rendered.critical is True,
             attempted=True,
-            session_attempts=self.session_attempts[node_id],
+            session_attempts=self.attempts.session[node_id],
             max_retries=self.settings.max_retries,
         )
         self._failed(node, facts)
@@ -290,7 +279,7 @@ class Interpreter:
             self.renderer,
             self.variables.values,
             self.nodes.states,
-            self.attempts,
+            self.attempts.count,
             node,
         ):
             return ""
@@ -305,7 +294,8 @@ class Interpreter:
             )
         if self.nodes.allows(node.id, "give_up", facts):
             self.nodes.fire(node.id, "give_up", facts)
-            message = f"critical node {node.id!r} failed ({self.attempts[node.id]} attempt(s))"
+            attempts = self.attempts.count[node.id]
+            message = f"critical node {node.id!r} failed ({attempts} attempt(s))"
             self.display.note(f"{message}: the run ends NOK", "red")
             raise RunFailed(message)
         if facts.critical:
@@ -330,42 +320,23 @@ class Interpreter:
             self.display.note(f"waiting for {len(self.workers.running)} running node(s) to end")
         while self.workers.running:
             node_id, outcome = self.workers.next_done()
-            self._record_end(node_id, outcome)
+            self._record(node_id, ENDING[outcome.status], outcome)
 
     def _stop(self, stop: BaseException) -> None:
-        """Record where the run stopped: every attempt in flight, then the run itself.
-
-        An attempt whose work ended is recorded as it ended (a success still waiting for its
-        `prompt_after` included: resuming continues after it); one still working is stopped and
-        recorded as interrupted, its outcome unknown.
-        """
+        """Record where the run stopped: every attempt in flight (see `attempts`), then the run."""
         reason = _reason(stop)
         self.context.cancelled.set()
-        ended = {**self.unconfirmed, **self.workers.drain()}
+        ended = self.workers.drain()
         for node_id, state in list(self.nodes.states.items()):
-            if state is not NodeState.RUNNING:
-                continue
-            started = self.attempt_started.get(node_id, time.monotonic())
-            stopped = AttemptOutcome(NodeState.INTERRUPTED, duration_s=time.monotonic() - started)
-            outcome = ended.get(node_id)
-            if outcome is None and node_id not in self.working:
-                why = f"stopped before its work began: {reason}"
-                attempt = self.attempts[node_id]
-                stopped = replace(stopped, exception=why)
-                self.nodes.fire(node_id, "withdraw", attempt=attempt, outcome=stopped, reason=why)
-                continue
-            if outcome is None or outcome.status is NodeState.INTERRUPTED:
-                outcome = replace(outcome or stopped, exception=reason)
-            self._record_end(node_id, outcome)
+            if state is NodeState.RUNNING:
+                trigger, outcome = self.attempts.ending_on_stop(node_id, ended.get(node_id), reason)
+                self._record(node_id, trigger, outcome)
         self.run.fire("abort", detail=reason)
         self.journal.log(logging.WARNING, f"ended ABORTED (resumable): {reason}")
 
-    def _record_end(self, node_id: str, outcome: AttemptOutcome) -> None:
+    def _record(self, node_id: str, trigger: str, outcome: AttemptOutcome) -> None:
         """An attempt's end recorded as it happened, with no question to the operator."""
-        trigger = {NodeState.OK: "succeed", NodeState.FAILED: "fail"}.get(
-            outcome.status, "interrupt"
-        )
-        attempt = self.attempts[node_id]
+        attempt = self.attempts.count[node_id]
         self.nodes.fire(
             node_id, trigger, attempt=attempt, outcome=outcome, reason=outcome.exception
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
@@ -38,3 +39,10 @@ class Context:
     guard: GroupGuard | None = None
     #: Set when the run stops: running commands are interrupted.
     cancelled: threading.Event = field(default_factory=threading.Event)
+
+    @staticmethod
+    def environment_of_run(run_id: int) -> dict[bytes, bytes]:
+        """This process's environment with the run's id, encoded once for all its commands."""
+        environment = {os.fsencode(k): os.fsencode(v) for k, v in os.environ.items()}
+        environment[b"PLAYBOOK_RUN_ID"] = str(run_id).encode()
+        return environment
