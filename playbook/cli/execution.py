@@ -187,10 +187,19 @@ def resume(
     sys.exit(EXIT_CODES[status])
 
 
+def complete_run_status(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """The statuses spelled as the documentation spells them, whatever click's version folds to."""
+    return [status for status in RunStatus if status.startswith(incomplete.upper())]
+
+
 @click.command("set-status")
 @runbook_argument
 @click.argument("run_id", type=int)
-@click.argument("status", type=click.Choice(list(RunStatus), case_sensitive=False))
+@click.argument(
+    "status",
+    type=click.Choice([status.value for status in RunStatus], case_sensitive=False),
+    shell_complete=complete_run_status,
+)
 @click.option("--force", is_flag=True, help="Do not ask for confirmation.")
 @state_option
 def set_status(file: Path, run_id: int, status: str, force: bool, state: StateLocation) -> None:

@@ -213,4 +213,5 @@ def test_shell_completion_lists_every_command_and_each_choice() -> None:
     assert complete("playbook se") == ["set-status"]
     assert complete("playbook --") == ["--verbose", "--version", "--help"]
     assert complete("playbook view-dag f --format ") == ["png", "svg", "dot", "mmd"]
-    assert complete("playbook set-status f 1 ") == ["running", "ok", "nok", "aborted"]
+    assert complete("playbook set-status f 1 ") == ["RUNNING", "OK", "NOK", "ABORTED"]
+    assert complete("playbook set-status f 1 a") == ["ABORTED"]
