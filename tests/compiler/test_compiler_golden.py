@@ -102,9 +102,11 @@ def test_a_node_is_assembled_from_all_its_fields_or_not_at_all() -> None:
 
 def test_compiling_leaves_the_collector_as_it_found_it() -> None:
     text = EXAMPLES[0].read_text(encoding="utf-8")
+    # Some Python versions start with objects frozen already (3.12: a few hundred).
+    frozen_at_start = gc.get_freeze_count()
     compile(text)
     assert gc.isenabled()
-    assert gc.get_freeze_count() == 0
+    assert gc.get_freeze_count() == frozen_at_start
     gc.disable()
     try:
         compile(text)
