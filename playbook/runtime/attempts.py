@@ -2,10 +2,11 @@
 
 Beyond what the database holds (how many attempts each node has had), a live run knows when
 each attempt started, whether its work has begun (a question before it may still be pending),
-and which successes wait for the operator's `prompt_after` answer. When the run stops, that
-decides what each attempt in flight was: not begun (withdrawn: nothing was done), ended (as it
-ended: a success still waiting for its answer is a success, so resuming continues after it), or
-cut short (interrupted: its outcome is unknown).
+and which attempts have returned but are not recorded yet (a success may wait for the
+operator's `prompt_after` answer). When the run stops, that decides what each attempt in flight
+was: not begun (withdrawn: nothing was done), ended (as it ended: a success still waiting for
+its answer is a success, so resuming continues after it), or cut short (interrupted: its
+outcome is unknown).
 """
 
 from __future__ import annotations
@@ -29,11 +30,15 @@ class Attempts:
         #: Attempts per node since this run (or resume) started: what `--max-retries` counts.
         self.session: Counter[str] = Counter()
         self.started: dict[str, float] = {}
+        #: Nodes whose current attempt's work has begun.
         self.working: set[str] = set()
-        self.unconfirmed: dict[str, AttemptOutcome] = {}
+        #: How each node's current attempt ended, until that end is recorded.
+        self.returned: dict[str, AttemptOutcome] = {}
 
     def open(self, node_id: str) -> int:
         """A new attempt of `node_id`: its number."""
+        self.working.discard(node_id)
+        self.returned.pop(node_id, None)
         self.count[node_id] += 1
         self.session[node_id] += 1
         self.started[node_id] = time.monotonic()
@@ -44,7 +49,7 @@ class Attempts:
     ) -> tuple[str, AttemptOutcome]:
         """The transition and outcome that record this node's attempt as the run stops;
         `ended` is what its work returned, if it returned."""
-        outcome = ended or self.unconfirmed.get(node_id)
+        outcome = ended or self.returned.get(node_id)
         stopped = AttemptOutcome(
             NodeState.INTERRUPTED,
             exception=reason,

@@ -235,18 +235,17 @@ class Interpreter:
 
     def _conclude(self, node_id: str, outcome: AttemptOutcome) -> None:
         """An attempt ended: ask `prompt_after` after a success, then record ok or failed."""
-        self.attempts.working.discard(node_id)
+        # Until the end is recorded, a run that stops records the attempt as it ended.
+        self.attempts.returned[node_id] = outcome
         node = self.program.node(node_id)
         rendered = self.renderer.node(node)
         for warning in outcome.warnings:
             self.display.note(warning, "yellow")
         question = self._confirmation(node) if outcome.succeeded else ""
-        if question:
-            self.attempts.unconfirmed[node_id] = outcome
-            if not self.prompter.confirm(question):
-                answer = f"answered no to: {question}"
-                outcome = replace(outcome, status=NodeState.FAILED, exception=answer)
-            del self.attempts.unconfirmed[node_id]
+        if question and not self.prompter.confirm(question):
+            answer = f"answered no to: {question}"
+            outcome = replace(outcome, status=NodeState.FAILED, exception=answer)
+            self.attempts.returned[node_id] = outcome
         attempt = self.attempts.count[node_id]
         if outcome.succeeded:
             self.nodes.fire(node_id, "succeed", attempt=attempt, outcome=outcome)

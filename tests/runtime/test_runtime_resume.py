@@ -355,3 +355,41 @@ def test_resume_keeps_a_skipped_failure_and_its_branch(ws: Workspace) -> None:
     assert ws.states(run_id) == {"lint": "failed", "deploy": "ok", "report_lint": "ok"}
     assert ws.attempt_counts(run_id) == {"lint": 1, "deploy": 2, "report_lint": 1}
     assert ws.status(run_id) == "NOK"
+
+
+def test_a_stop_before_an_ended_attempt_is_recorded_keeps_its_outcome(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CTRL-C may land after a command returned and before its end is recorded, here while the
+    interpreter looks for a next step to decide whether to ask "Continue?" (the interrupt is
+    raised there, as the signal handler would). The attempt is recorded as it ended, never as
+    one whose work did not begin, so resuming does not run the command a second time."""
+    file = ws.runbook(
+        """\
+        [runbook]
+        title = "Stopped between the work and its record"
+
+        [deploy]
+        type = "Command"
+        command_name = "deploy.sh"
+
+        [announce]
+        type = "Command"
+        command_name = "echo announced"
+        prompt_after = ""
+        """
+    )
+
+    def interrupted(*args: object) -> bool:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("playbook.runtime.interpreter.next_step_may_run", interrupted)
+    stopped = ws.run(file)
+    assert stopped.code == 130, stopped.text
+    run_id = ws.last_run()
+    assert ws.states(run_id) == {"deploy": "ok", "announce": "pending"}
+    assert ws.attempts(run_id, "deploy")[0]["status"] == "ok"
+    monkeypatch.undo()
+    resumed = ws.resume(file, str(run_id))
+    assert resumed.code == 0, resumed.text
+    assert ws.calls() == ["deploy.sh "]
