@@ -161,17 +161,18 @@ def run_command(
     )
     assert process.stdin is not None
     assert process.stdout is not None and process.stderr is not None
-    if guard is not None:
-        guard.guard(process.pid)
-    with contextlib.suppress(BrokenPipeError):  # the shell may already have ended
-        process.stdin.write(b"go\n")
-        process.stdin.close()
-    streams = {
-        process.stdout.fileno(): _Stream("stdout", redact, write),
-        process.stderr.fileno(): _Stream("stderr", redact, write),
-    }
-    deadline = started + timeout if timeout else None
+    # From here on, an interrupt (a signal's handler raises wherever the runner is) ends the group.
     try:
+        if guard is not None:
+            guard.guard(process.pid)
+        with contextlib.suppress(BrokenPipeError):  # the shell may already have ended
+            process.stdin.write(b"go\n")
+            process.stdin.close()
+        streams = {
+            process.stdout.fileno(): _Stream("stdout", redact, write),
+            process.stderr.fileno(): _Stream("stderr", redact, write),
+        }
+        deadline = started + timeout if timeout else None
         ending = _pump(process, streams, [process.stdout, process.stderr], deadline, cancelled)
         exit_code = process.wait()
     except BaseException:

@@ -8,7 +8,7 @@ import time
 import pytest
 from runtime_support import Workspace
 
-from playbook.runtime.commands import CAPTURE_HEAD, CAPTURE_TAIL
+from playbook.runtime.commands import CAPTURE_HEAD, CAPTURE_TAIL, run_command
 
 
 def alive(pid: int) -> bool:
@@ -141,3 +141,35 @@ def test_answers_after_a_prompt_are_left_for_an_interactive_command(ws: Workspac
     assert result.code == 0, result.text
     assert "code accepted: 1234" in result.stdout
     assert ws.states(ws.last_run()) == {"login": "ok", "after": "ok"}
+
+
+class _InterruptedGuard:
+    """A watchdog that is being told about a command's group when a signal arrives: the
+    handler's exception is raised from there, as it would be from that pipe write."""
+
+    def __init__(self) -> None:
+        self.guarded: list[int] = []
+        self.released: list[int] = []
+
+    def guard(self, group: int) -> None:
+        self.guarded.append(group)
+        raise KeyboardInterrupt
+
+    def release(self, group: int) -> None:
+        self.released.append(group)
+
+
+def test_a_stop_while_a_command_starts_leaves_no_process_behind() -> None:
+    guard = _InterruptedGuard()
+    with pytest.raises(KeyboardInterrupt):
+        run_command(
+            "sleep 30",
+            timeout=None,
+            env={b"PATH": os.environb[b"PATH"]},
+            write=lambda stream, text: None,
+            redact=str,
+            guard=guard,
+        )
+    [group] = guard.guarded
+    assert not alive(group)
+    assert guard.released == [group]
