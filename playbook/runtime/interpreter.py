@@ -106,7 +106,8 @@ class Interpreter:
             registry=registry,
             plugin_configs=renderer.plugin_configs(program.runbook),
         )
-        self.scheduler = Scheduler(program, ())
+        #: Made by `execute` once recovery has said which nodes stay settled.
+        self.scheduler: Scheduler
 
     def execute(self) -> RunStatus:
         """Run every node that is not yet done; returns the run's final status."""
