@@ -43,6 +43,6 @@ class Context:
     @staticmethod
     def environment_of_run(run_id: int) -> dict[bytes, bytes]:
         """This process's environment with the run's id, encoded once for all its commands."""
-        environment = {os.fsencode(k): os.fsencode(v) for k, v in os.environ.items()}
+        environment = dict(os.environb)
         environment[b"PLAYBOOK_RUN_ID"] = str(run_id).encode()
         return environment
