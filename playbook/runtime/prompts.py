@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 from playbook.redaction import Redactor
 
-#: How often a question waiting for its answer comes back to act on signals.
+#: How often the interpreter's thread, waiting for an answer or an attempt, comes back to act on
+#: signals (see `Workers.next_done`).
 WAKE_S = 0.2
 #: Invalid answers tolerated from a non-terminal input before giving up.
 MAX_INVALID_ANSWERS = 3

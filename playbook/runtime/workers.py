@@ -14,13 +14,12 @@ import time
 from collections.abc import Callable
 
 from playbook.runtime.outcome import AttemptOutcome
+from playbook.runtime.prompts import WAKE_S
 
 Work = Callable[[], AttemptOutcome]
 #: How long a stopping run waits for its attempts to end (a command's group gets SIGINT, then
 #: SIGKILL after its own grace period); a plugin function still running then is left behind.
 STOP_GRACE_S = 5.0
-#: How often a waiting interpreter thread comes back to act on signals (see `next_done`).
-WAKE_S = 0.2
 
 
 class Workers:
