@@ -18,14 +18,18 @@ class Scheduler:
     def __init__(self, program: Program, settled: Iterable[str]) -> None:
         self._nodes = [program.node(node_id) for node_id in program.order]
         position = self._position = program.positions
+        done = {position[node_id] for node_id in settled if node_id in position}
+        # A settled node waits for nothing: a runbook edited since the run started (`resume
+        # --force`) may put it after a node that runs again, and it must not run a second time.
         self._followers: list[list[int]] = [[] for _ in self._nodes]
+        self._waiting = [0] * len(self._nodes)
         for index, node in enumerate(self._nodes):
+            if index in done:
+                continue
             for upstream in node.upstream:
                 self._followers[position[upstream]].append(index)
-        self._waiting = [len(node.edges) for node in self._nodes]
+            self._waiting[index] = len(node.edges)
         self._unsettled = len(self._nodes)
-        self._ready: list[int] = []
-        done = {position[node_id] for node_id in settled if node_id in position}
         for index in done:
             self._release(index)
         self._ready = [

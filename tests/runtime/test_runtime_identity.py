@@ -128,3 +128,22 @@ def test_after_resume_force_without_a_node_the_summary_and_status_agree(
             "SELECT reason FROM node_states WHERE run_id = ? AND node_id = 'deploy'", run_id
         )[0][0]
         assert reason == "removed from the runbook"
+
+
+def test_after_resume_force_a_completed_node_now_after_a_reopened_one_stays_done(
+    ws: Workspace,
+) -> None:
+    run_id = aborted_run(ws)
+    file = ws.root / "deploy.playbook.toml"
+    # The edit puts build, which completed, after deploy, which runs again.
+    file.write_text(
+        '[runbook]\ntitle = "Deploy"\n\n'
+        '[deploy]\ntype = "Command"\ncommand_name = "deploy.sh"\nprompt_after = ""\n\n'
+        '[build]\ntype = "Command"\ncommand_name = "make build"\nprompt_after = ""\n',
+        encoding="utf-8",
+    )
+    resumed = ws.invoke("resume", file, str(run_id), "--state-path", ws.db, "--force")
+    assert resumed.code == 0, resumed.stdout + resumed.stderr
+    assert ws.states(run_id) == {"build": "ok", "deploy": "ok"}
+    assert ws.attempt_counts(run_id) == {"build": 1, "deploy": 2}
+    assert ws.calls() == ["make build", "deploy.sh ", "deploy.sh "]
