@@ -7,7 +7,7 @@ process, in a session of its own, and tells it over a pipe which groups are runn
 "-PGID"). When the pipe closes without a goodbye ("bye") — the runner died — the watchdog sends
 SIGTERM to every group still listed, then SIGKILL to what is left.
 
-Run as `python -m playbook.runtime.watchdog`; it imports nothing but the standard library.
+Run as `python -P -m playbook.runtime.watchdog`; it imports nothing but the standard library.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ class Watchdog:
 
     def __init__(self) -> None:
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "playbook.runtime.watchdog"],
+            # -P: not the working directory first on the path, where an operator's own
+            # `playbook.py` would be imported (and run) in place of Playbook.
+            [sys.executable, "-P", "-m", "playbook.runtime.watchdog"],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
