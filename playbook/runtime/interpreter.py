@@ -183,13 +183,14 @@ class Interpreter:
         """A ready node: skipped, failed closed, or its first attempt started."""
         try:
             rendered = self.renderer.node(node)
+        except PlaybookError as error:
+            # Its templates did not render: it counts as critical if it may be.
+            self._reject(node, error.render(), critical=node.may_be_critical)
+            return
+        try:
             skip_reason = self._skip_reason(rendered)
-        except (PlaybookError, ConditionError) as error:
-            message = error.render() if isinstance(error, PlaybookError) else str(error)
-            self.display.outcome(NodeState.FAILED, f"{node.id}: {message}")
-            self.journal.log(logging.WARNING, f"node {node.id!r} failed: {message}")
-            self.nodes.fire(node.id, "reject", reason=message)
-            self._failed(node, NodeFacts(critical=node.may_be_critical))
+        except ConditionError as error:
+            self._reject(node, str(error), critical=rendered.critical is True)
             return
         if skip_reason is not None:
             self.nodes.fire(node.id, "skip", reason=skip_reason)
@@ -198,6 +199,13 @@ class Interpreter:
             return
         self._open_attempt(node, "start")
         self._attempt(node, rendered)
+
+    def _reject(self, node: Node, message: str, *, critical: bool) -> None:
+        """A node that cannot be evaluated fails closed, without an attempt."""
+        self.display.outcome(NodeState.FAILED, f"{node.id}: {message}")
+        self.journal.log(logging.WARNING, f"node {node.id!r} failed: {message}")
+        self.nodes.fire(node.id, "reject", reason=message)
+        self._failed(node, NodeFacts(critical=critical))
 
     def _skip_reason(self, rendered: Node) -> str | None:
         if rendered.skip:

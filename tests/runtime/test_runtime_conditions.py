@@ -256,14 +256,12 @@ def test_outcome_functions_tell_a_skipped_node_from_one_that_ran(ws: Workspace) 
     assert ws.calls() == ["make failing"]
 
 
-@pytest.mark.parametrize(
-    "critical", ["true", "\"{{ ENVIRONMENT == 'prod' }}\""], ids=["literal", "templated"]
-)
-def test_a_critical_node_whose_condition_fails_is_never_offered_skip(
-    ws: Workspace, critical: str
-) -> None:
-    file = ws.runbook(
-        f"""\
+TEMPLATED_CRITICAL = "\"{{ ENVIRONMENT == 'prod' }}\""
+
+
+def critical_condition(critical: str) -> str:
+    """`migrate`, critical as `critical` says, has a condition that cannot be evaluated."""
+    return f"""\
         [variables]
         ENVIRONMENT = {{ default = "prod" }}
         COUNT = {{ default = 3, type = "int" }}
@@ -283,7 +281,13 @@ def test_a_critical_node_whose_condition_fails_is_never_offered_skip(
         command_name = "deploy.sh"
         prompt_after = ""
         """
-    )
+
+
+@pytest.mark.parametrize("critical", ["true", TEMPLATED_CRITICAL], ids=["literal", "templated"])
+def test_a_critical_node_whose_condition_fails_is_never_offered_skip(
+    ws: Workspace, critical: str
+) -> None:
+    file = ws.runbook(critical_condition(critical))
     result = ws.run(file, answers="s\ns\n")
     assert result.code == 1, result.text
     assert "cannot compare 3 < 'abc'" in result.stdout
@@ -293,3 +297,18 @@ def test_a_critical_node_whose_condition_fails_is_never_offered_skip(
     assert ws.states(run_id) == {"migrate": "failed", "deploy": "pending"}
     assert ws.status(run_id) == "NOK"
     assert ws.calls() == []
+
+
+def test_a_node_whose_critical_renders_false_and_whose_condition_fails_may_be_skipped(
+    ws: Workspace,
+) -> None:
+    file = ws.runbook(critical_condition(TEMPLATED_CRITICAL))
+    result = ws.run(file, "--var", "ENVIRONMENT=staging", answers="s\n")
+    assert result.code == 1, result.text
+    assert "cannot compare 3 < 'abc'" in result.stdout
+    assert "migrate failed. What now? [s]kip/[a]bort: s" in result.stdout
+    assert "critical node 'migrate' failed" not in result.stdout
+    run_id = ws.last_run()
+    assert ws.states(run_id) == {"migrate": "failed", "deploy": "ok"}
+    assert ws.status(run_id) == "NOK"
+    assert ws.calls() == ["deploy.sh "]
