@@ -9,6 +9,7 @@ follow a failure; executors do the work; this thread alone asks the operator.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from playbook.compiler.evaluation import ConditionError, Evaluator, node_outcomes
@@ -123,7 +124,7 @@ class Interpreter:
                     self.display.node_finished()
                 self._loop()
             except RunFailed as failure:
-                self._let_running_finish()
+                self._let_running_finish(str(failure))
                 self.journal.log(logging.WARNING, f"ended NOK: {failure}")
                 return self.run.fire("fail", detail=str(failure))
         except (KeyboardInterrupt, RunAborted, InputClosed, StopRequested) as stop:
@@ -322,25 +323,31 @@ class Interpreter:
 
     # Stopping -------------------------------------------------------------------------------
 
-    def _let_running_finish(self) -> None:
-        """The run ends NOK: attempts already running end and are recorded, nothing new starts."""
+    def _let_running_finish(self, reason: str) -> None:
+        """The run ends NOK: attempts already running end and are recorded, nothing new starts;
+        an attempt still waiting to begin (for the terminal) is withdrawn."""
         if self.workers.running:
             self.display.note(f"waiting for {len(self.workers.running)} running node(s) to end")
         while self.workers.running:
             node_id, outcome = self.workers.next_done()
             self._record(node_id, ENDING[outcome.status], outcome)
+        self._record_in_flight({}, reason)
 
     def _stop(self, stop: BaseException) -> None:
-        """Record where the run stopped: every attempt in flight (see `attempts`), then the run."""
+        """Record where the run stopped: every attempt in flight, then the run."""
         reason = _reason(stop)
         self.context.cancelled.set()
-        ended = self.workers.drain()
+        self._record_in_flight(self.workers.drain(), reason)
+        self.run.fire("abort", detail=reason)
+        self.journal.log(logging.WARNING, f"ended ABORTED (resumable): {reason}")
+
+    def _record_in_flight(self, ended: Mapping[str, AttemptOutcome | None], reason: str) -> None:
+        """Record how each attempt still in flight ends with the run (see `attempts`); `ended`
+        holds what the work of some returned."""
         for node_id, state in list(self.nodes.states.items()):
             if state is NodeState.RUNNING:
                 trigger, outcome = self.attempts.ending_on_stop(node_id, ended.get(node_id), reason)
                 self._record(node_id, trigger, outcome)
-        self.run.fire("abort", detail=reason)
-        self.journal.log(logging.WARNING, f"ended ABORTED (resumable): {reason}")
 
     def _record(self, node_id: str, trigger: str, outcome: AttemptOutcome) -> None:
         """An attempt's end recorded as it happened, with no question to the operator."""

@@ -155,6 +155,42 @@ def test_a_critical_failure_lets_running_nodes_end_then_ends_nok(ws: Workspace) 
     assert ws.attempts(run_id, "slow")[0]["stdout"] == "finished\n"
 
 
+def test_a_critical_failure_withdraws_an_interactive_command_still_waiting_for_the_terminal(
+    ws: Workspace,
+) -> None:
+    file = ws.runbook(
+        """\
+        [runbook]
+        title = "Critical beside an interactive step"
+
+        [broken]
+        type = "Command"
+        command_name = "exit 3"
+        critical = true
+        prompt_after = ""
+
+        [console]
+        type = "Command"
+        command_name = "touch console.ran"
+        interactive = true
+        depends_on = []
+        prompt_after = ""
+        """
+    )
+    result = ws.run(file, "--parallel", "2", "--max-retries", "1")
+    assert result.code == 1, result.text
+    run_id = ws.last_run()
+    assert ws.status(run_id) == "NOK"
+    # The interactive command waited for broken to end before taking the terminal: it never ran.
+    assert not (ws.root / "console.ran").exists()
+    assert ws.states(run_id) == {"broken": "failed", "console": "pending"}
+    (attempt,) = ws.attempts(run_id, "console")
+    assert attempt["status"] == "interrupted"
+    assert attempt["exception"] == (
+        "stopped before its work began: critical node 'broken' failed (1 attempt(s))"
+    )
+
+
 @pytest.mark.slow
 def test_a_question_holds_back_the_output_of_running_nodes(ws: Workspace) -> None:
     file = ws.runbook(
