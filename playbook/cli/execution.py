@@ -20,7 +20,7 @@ from rich.console import Console
 
 from playbook.cli.app import echo_warnings, runbook_argument, use_redactor
 from playbook.cli.config import current_settings
-from playbook.cli.state import state_flag, state_option
+from playbook.cli.state import open_state, state_flag, state_option
 from playbook.cli.variables import bind, variable_options
 from playbook.compiler import CompileResult, load_program
 from playbook.compiler.ir import Program, RunStatus
@@ -31,7 +31,7 @@ from playbook.runtime.interpreter import Interpreter, RunSettings, Stopped
 from playbook.runtime.ownership import Owner, RunOwned, this_host
 from playbook.runtime.prompts import InputClosed, Prompter
 from playbook.runtime.rendering import Renderer, render_problems
-from playbook.runtime.store import OpenMode, RunRecord, StateLocation, Store, now, open_store
+from playbook.runtime.store import OpenMode, RunRecord, StateLocation, Store, now
 from playbook.runtime.variables import BoundVariables, VariableSources
 from playbook.settings import Settings
 from playbook.settings.logs import run_logging
@@ -57,10 +57,6 @@ parallel_option = click.option(
     show_default="1, or execution.max_parallel with execution.parallel_execution",
     help="Run up to N ready Command and Function nodes at the same time.",
 )
-
-
-def open_state(state: StateLocation, mode: OpenMode) -> Store:
-    return open_store(state, mode, timeout=current_settings().database.timeout)
 
 
 def back_up(store: Store) -> None:

@@ -7,9 +7,8 @@ from pathlib import Path
 import click
 
 from playbook.cli.app import echo, runbook_argument
-from playbook.cli.execution import open_state
-from playbook.cli.state import state_option
-from playbook.runtime.store import StateLocation
+from playbook.cli.state import open_state, state_option
+from playbook.runtime.store import OpenMode, StateLocation
 
 
 @click.command()
@@ -24,7 +23,6 @@ def explain(file: Path, run_id: int, node: str, state: StateLocation) -> None:
     only read.
     """
     from playbook.explaining import explain as explain_node
-    from playbook.runtime.store import OpenMode
 
     with open_state(state, OpenMode.READ_ONLY) as store:
         record = store.run(run_id)

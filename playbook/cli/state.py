@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from playbook.cli.config import current_settings
+from playbook.runtime.store import OpenMode, Store, open_store
 from playbook.runtime.store.locations import StateLocation, location_of
 from playbook.settings import Settings
 
@@ -65,6 +66,11 @@ def optional_state_option(command: F) -> F:
     """For a command that reads the state only when asked to (`view-dag --run`): without a
     flag it gets None, so that the configuration is not read unless needed."""
     return _state_options(command, lazy=True)
+
+
+def open_state(state: StateLocation, mode: OpenMode) -> Store:
+    """The state database, waiting for another process's lock as `database.timeout` says."""
+    return open_store(state, mode, timeout=current_settings().database.timeout)
 
 
 def configured_location(settings: Settings) -> StateLocation:

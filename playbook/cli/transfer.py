@@ -15,10 +15,9 @@ from typing import IO
 
 import click
 
-from playbook.cli.config import current_settings
-from playbook.cli.state import state_option
+from playbook.cli.state import open_state, state_option
 from playbook.diagnostics import PlaybookError
-from playbook.runtime.store import OpenMode, StateLocation, open_store
+from playbook.runtime.store import OpenMode, StateLocation
 from playbook.runtime.store.transfer import export_state, import_state, read_header
 
 _FILE = click.Path(path_type=Path, dir_okay=False, allow_dash=True)
@@ -38,8 +37,7 @@ def export_command(file: Path, force: bool, state: StateLocation) -> None:
 
     The copy is one consistent snapshot; the database is only read.
     """
-    timeout = current_settings().database.timeout
-    with open_store(state, OpenMode.READ_ONLY, timeout) as store, _written(file, force) as target:
+    with open_state(state, OpenMode.READ_ONLY) as store, _written(file, force) as target:
         copied = export_state(store, target)
     click.echo(f"exported {copied.describe()} from {state} to {file}", err=str(file) == "-")
 
@@ -50,11 +48,10 @@ def export_command(file: Path, force: bool, state: StateLocation) -> None:
 def import_command(file: Path, state: StateLocation) -> None:
     """Copy the runs of FILE (written by `playbook state export`) into an empty state database,
     ids and times kept ('-': standard input). An SQLite file is created if needed."""
-    timeout = current_settings().database.timeout
     try:
         with _read(file) as source:
             header = read_header(source, str(file))
-            with open_store(state, OpenMode.CREATE, timeout) as store:
+            with open_state(state, OpenMode.CREATE) as store:
                 copied = import_state(store, header, source, str(file))
     except UnicodeDecodeError:
         raise PlaybookError.single(

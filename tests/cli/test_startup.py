@@ -167,6 +167,20 @@ def test_run_renders_markdown_only_when_there_is_a_description(
     assert "rich.markdown" in modules
 
 
+@pytest.mark.slow
+def test_explain_and_state_export_read_the_state_without_the_runtime(
+    processes: Processes, tmp_path: Path
+) -> None:
+    plain = tmp_path / "plain.playbook.toml"
+    plain.write_text(PLAIN, encoding="utf-8")
+    state = ("--state-path", str(tmp_path / "run.db"))
+    assert invoke("run", str(plain), *state).code == 0
+    for command in (("explain", plain, "1", "first"), ("state", "export", "-")):
+        modules = imported(processes, playbook_command(*command, *state), tmp_path)
+        assert "playbook.runtime.store.sqlite" in modules
+        assert {"playbook.cli.execution", "playbook.runtime.interpreter", "rich"} & modules == set()
+
+
 def test_help_lists_every_command_with_its_short_help() -> None:
     result = invoke("--help")
     assert result.code == 0, result.text
