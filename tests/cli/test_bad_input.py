@@ -108,6 +108,12 @@ CASES = {
         hint="  hint: pass --force to change it without a question",
         seeded=True,
     ),
+    "empty-state-url": Case(
+        ("show", "Echo", "--state-url", ""),
+        error="error: --state-url '' is not a PostgreSQL URL",
+        hint="  hint: write postgresql://USER@HOST[:PORT]/DATABASE (the password in ~/.pgpass"
+        " or PGPASSWORD); for an SQLite file use --state-path or database.path",
+    ),
     "show-piped-into-head": Case(
         ("show", "Echo", "--state-path", "{db}"), seeded=True, closed_output=True
     ),

@@ -100,8 +100,9 @@ StateLocation = SQLiteFile | PostgresUrl
 
 
 def location_of(path: Path | None, url: str | None, source: str = "--state-url") -> StateLocation:
-    """The location a command was given: a file path, or a PostgreSQL URL."""
-    if url:
+    """The location a command was given: a file path, or a PostgreSQL URL (an empty one too:
+    `--state-url ""` is a mistake to report, not a request for the SQLite file)."""
+    if url is not None:
         return PostgresUrl.parse(url, source)
     if path is None:
         raise ValueError("a state location needs a path or a URL")
