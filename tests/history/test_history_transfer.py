@@ -85,6 +85,10 @@ def test_an_import_never_mixes_two_histories(ws: Workspace, tmp_path: Path) -> N
             "{file} was written by a newer Playbook",
         ),
         (
+            '{"format": "playbook-state", "version": 1, "schema": "3", "tables": {}}\n',
+            "{file} is not a Playbook state export",
+        ),
+        (
             '{"format": "playbook-state", "version": 1, "schema": 3,'
             ' "tables": {"runs": ["id", "title; DROP TABLE runs"]}}\n',
             "the copy has a column 'title; DROP TABLE runs' of table 'runs'",
@@ -99,7 +103,14 @@ def test_an_import_never_mixes_two_histories(ws: Workspace, tmp_path: Path) -> N
             "{file}:2: not a row of a Playbook state export",
         ),
     ],
-    ids=["not-an-export", "newer", "unknown-column", "incomplete-row", "cut-short"],
+    ids=[
+        "not-an-export",
+        "newer",
+        "schema-not-a-number",
+        "unknown-column",
+        "incomplete-row",
+        "cut-short",
+    ],
 )
 def test_a_file_that_is_not_an_export_is_refused(
     ws: Workspace, tmp_path: Path, content: str, message: str

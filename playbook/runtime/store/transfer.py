@@ -93,7 +93,12 @@ def _header(line: str, name: str) -> dict[str, Any]:
         header = json.loads(line)
     except ValueError:
         header = None
-    if not isinstance(header, dict) or header.get("format") != FORMAT or not _columns(header):
+    if (
+        not isinstance(header, dict)
+        or header.get("format") != FORMAT
+        or not _columns(header)
+        or not isinstance(header.get("schema", 0), int)
+    ):
         raise PlaybookError.single(
             f"{name} is not a Playbook state export",
             hint="`playbook state export FILE` writes one",
