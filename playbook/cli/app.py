@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from playbook import __version__
-from playbook.diagnostics import Diagnostic, PlaybookError
+from playbook.diagnostics import Diagnostic, PlaybookError, did_you_mean
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
@@ -62,6 +62,17 @@ class PlaybookGroup(click.Group):
         if cmd_name not in self.commands and cmd_name in self.lazy_commands:
             self.add_command(self.lazy_commands[cmd_name].load())
         return super().get_command(ctx, cmd_name)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """A mistyped command name is refused with the closest name: click would only compare
+        it with the commands loaded so far, which are none."""
+        name = args[0]
+        if name[:1].isalnum() and not ctx.resilient_parsing and not self.get_command(ctx, name):
+            hint = did_you_mean(name, self.list_commands(ctx))
+            ctx.fail(f"No such command {name!r}" + (f": {hint}" if hint else "."))
+        return super().resolve_command(ctx, args)
 
     def _short_helps(self, ctx: click.Context, prefix: str = "") -> list[tuple[str, str]]:
         """(name, short help) of every command starting with `prefix`, importing none."""

@@ -200,6 +200,20 @@ def test_every_registered_command_loads_and_shows_its_help(entry: LazyCommand) -
     assert result.stdout.startswith(f"Usage: playbook {entry.name} ")
 
 
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("sho", "No such command 'sho': did you mean 'show'?"),
+        ("set-stauts", "No such command 'set-stauts': did you mean 'set-status'?"),
+        ("deploy", "No such command 'deploy'."),
+    ],
+)
+def test_a_mistyped_command_names_the_closest_one(typed: str, message: str) -> None:
+    result = invoke(typed, "x")
+    assert result.code == 2
+    assert result.stderr.splitlines()[-1] == f"Error: {message}"
+
+
 def test_a_registration_naming_the_wrong_command_is_refused() -> None:
     with pytest.raises(TypeError, match="is not the click command 'run'"):
         LazyCommand("run", "playbook.cli.execution:resume", "Run FILE.").load()
