@@ -89,6 +89,9 @@ def _read(file: Path) -> Iterator[IO[str]]:
     try:
         source = open(file, encoding="utf-8")  # noqa: SIM115 - closed below
     except OSError as error:
-        raise PlaybookError.single(f"cannot read {file}: {error.strerror}") from None
+        raise PlaybookError.single(
+            f"cannot read {file}: {error.strerror}",
+            hint="check the path; `playbook state export FILE` writes one",
+        ) from None
     with source:
         yield source

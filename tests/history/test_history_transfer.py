@@ -132,3 +132,16 @@ def test_a_binary_file_is_refused(ws: Workspace, tmp_path: Path) -> None:
     result = ws.invoke("state", "import", source, "--state-path", ws.db)
     assert result.code == 1
     assert f"error: {source} is not a Playbook state export" in result.stderr
+
+
+def test_a_missing_file_is_named_with_a_hint_and_creates_no_database(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    source = tmp_path / "runs.jsonl"
+    result = ws.invoke("state", "import", source, "--state-path", ws.db)
+    assert result.code == 1
+    assert result.stderr.splitlines() == [
+        f"error: cannot read {source}: No such file or directory",
+        "  hint: check the path; `playbook state export FILE` writes one",
+    ]
+    assert not ws.db.exists()
