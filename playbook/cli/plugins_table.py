@@ -18,9 +18,8 @@ from playbook.plugins.registry import PluginRegistry
 from playbook.plugins.schema import Field, config_schema, function_schema, metadata_warnings
 
 
-def render_plugins_table(console: Console, registry: PluginRegistry | None = None) -> None:
+def render_plugins_table(console: Console, registry: PluginRegistry) -> None:
     """Print one section per installed plugin, sorted by name."""
-    registry = registry or PluginRegistry()
     names = registry.names()
     if not names:
         console.print("No plugins installed.")
