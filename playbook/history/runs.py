@@ -47,7 +47,6 @@ def decision_of(event: EventRow) -> str | None:
 @dataclass(frozen=True)
 class RunSummary:
     row: RunRow
-    status: str
     sessions: tuple[Session, ...]
     actions: tuple[str, ...]
     nodes: dict[str, int]
@@ -57,6 +56,11 @@ class RunSummary:
     @property
     def id(self) -> int:
         return self.row.id
+
+    @property
+    def status(self) -> str:
+        """The status history shows (see `status.shown_status`)."""
+        return self.row.status
 
     @property
     def operators(self) -> tuple[str, ...]:
@@ -141,7 +145,6 @@ def summarize(
     sessions = tuple(sessions_of(events, lambda event: queries.time_before(row.id, event.id)))
     return RunSummary(
         row=row,
-        status=row.status,
         sessions=sessions,
         actions=tuple(actions(events)),
         nodes=nodes,
