@@ -12,7 +12,7 @@ from rich.text import Text
 
 from playbook.conversion import convert
 from playbook.history import formatting as fmt
-from playbook.history.clock import attempt_seconds, parse_time
+from playbook.history.clock import attempt_seconds, elapsed, parse_time
 from playbook.history.runs import AttemptView, RunDetail, RunSummary, Step, captured
 from playbook.history.statistics import NodeStats, WorkflowStats
 from playbook.history.status import RUN_STATUSES, UNFINISHED_STATES
@@ -250,10 +250,8 @@ def _timeline(detail: RunDetail) -> Table:
     for column in ("time", "elapsed", "step", "event", "by"):
         table.add_column(column, no_wrap=True)
     table.add_column("detail", overflow="fold")
-    start = fmt.local(detail.summary.row.started_at)
+    start = detail.summary.row.started_at
     for event in detail.events:
-        moment = fmt.local(event.at)
-        elapsed = (moment - start).total_seconds() if moment and start else None
         change = Text.assemble(
             (f"{event.trigger} ", "dim"), (event.source, status_style(event.source)), " → "
         )
@@ -261,7 +259,7 @@ def _timeline(detail: RunDetail) -> Table:
         add_row(
             table,
             fmt.clock(event.at),
-            fmt.duration(elapsed),
+            fmt.duration(elapsed(start, event.at)),
             event.node_id or "-",
             change,
             event.operator,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from playbook.diagnostics import PlaybookError
 from playbook.history import formatting as fmt
-from playbook.history.clock import attempt_seconds
+from playbook.history.clock import attempt_seconds, elapsed
 from playbook.history.runs import AttemptView, RunDetail, Step, captured
 from playbook.history.status import NODE_STATES, UNFINISHED_STATES
 
@@ -213,15 +213,13 @@ def _dag(run: RunDetail) -> str:
 
 
 def _timeline(run: RunDetail) -> str:
-    start = fmt.local(run.summary.row.started_at)
+    start = run.summary.row.started_at
     rows = []
     for event in run.events:
-        moment = fmt.local(event.at)
-        elapsed = (moment - start).total_seconds() if moment and start else None
         rows.append(
             [
                 fmt.timestamp(event.at),
-                fmt.duration(elapsed),
+                fmt.duration(elapsed(start, event.at)),
                 code(event.node_id) if event.node_id else "run",
                 f"{event.trigger}: {event.source} → {event.dest}",
                 inline(event.operator),
