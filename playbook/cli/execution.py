@@ -114,10 +114,7 @@ def run(
     state: StateLocation,
 ) -> None:
     """Run FILE (a .playbook.toml, or an IR written by `playbook compile`)."""
-    loaded = load_program(file)
-    echo_warnings(loaded.warnings, loaded.source_lines)
-    registry = PluginRegistry()
-    check_plugins(loaded, file, registry)
+    loaded, registry = load_checked(file)
     bound, renderer = prepare_variables(loaded.program, variable_sources)
     shown_title, _ = renderer.runbook(loaded.program.runbook)
     with open_state(state, OpenMode.CREATE) as store:
@@ -163,10 +160,7 @@ def resume(
     force: bool,
 ) -> None:
     """Resume an ABORTED run of FILE (the latest one unless RUN_ID is given)."""
-    loaded = load_program(file)
-    echo_warnings(loaded.warnings, loaded.source_lines)
-    registry = PluginRegistry()
-    check_plugins(loaded, file, registry)
+    loaded, registry = load_checked(file)
     with open_state(state, OpenMode.EXISTING) as store:
         record = find_resumable(store, file, run_id)
         check_same_workflow(record, file, loaded.program, force)
@@ -316,13 +310,18 @@ def check_same_workflow(record: RunRecord, file: Path, program: Program, force: 
         )
 
 
-def check_plugins(loaded: CompileResult, file: Path, registry: PluginRegistry) -> None:
-    """Catch a mistyped plugin, function or parameter before the first step runs."""
+def load_checked(file: Path) -> tuple[CompileResult, PluginRegistry]:
+    """FILE and the installed plugins, a mistyped plugin, function or parameter caught before
+    the first step runs."""
+    loaded = load_program(file)
+    echo_warnings(loaded.warnings, loaded.source_lines)
+    registry = PluginRegistry()
     diagnostics = check_program(registry, loaded.program, str(file))
     errors = [d for d in diagnostics if d.severity == "error"]
     echo_warnings([d for d in diagnostics if d.severity != "error"], loaded.source_lines)
     if errors:
         raise PlaybookError(errors, loaded.source_lines)
+    return loaded, registry
 
 
 def prepare_variables(
