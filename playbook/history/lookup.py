@@ -38,7 +38,7 @@ def find_workflow(queries: HistoryQueries, argument: str, database: StateLocatio
         )
     path = Path(argument).expanduser()
     by_file = Selection("runbook_path", str(path.resolve()))
-    if path.is_file() or queries.count_runs(by_file):
+    if _is_file(path) or queries.count_runs(by_file):
         return Workflow(argument, by_file, "file")
     candidates = [(Selection("title", argument), "title")]
     if queries.has_display_titles:
@@ -49,6 +49,14 @@ def find_workflow(queries: HistoryQueries, argument: str, database: StateLocatio
     raise PlaybookError.single(
         f"no runs of {argument!r} in {database}", hint=_miss_hint(queries, argument, database)
     )
+
+
+def _is_file(path: Path) -> bool:
+    """Whether `path` names a file; a title too long to be a file name names none."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def _is_text(argument: str) -> bool:

@@ -279,3 +279,27 @@ def test_an_argument_that_is_not_utf8_is_a_miss(drill: Drill) -> None:
     result = drill.cli("show", "Rel\udcffease")
     assert result.exit_code == 1
     assert "hint: it holds bytes that are not UTF-8 text" in result.stderr
+
+
+def test_a_title_too_long_to_be_a_file_name_is_found_as_a_title(ws: Workspace) -> None:
+    title = "Restore" + " the primary database" * 15
+    book = ws.runbook(
+        f"""\
+        [runbook]
+        title = "{title}"
+
+        [check]
+        type = "Command"
+        command_name = "true"
+        prompt_after = ""
+        """
+    )
+    assert ws.run(book).code == 0
+    for command in ("show", "info"):
+        found = invoke(ws, command, title)
+        assert found.exit_code == 0, found.output
+    listed = " ".join(invoke(ws, "show", title).stdout.split())  # the long title wraps
+    assert f"Runs of '{title}' (title): 1 run" in listed
+    missed = invoke(ws, "show", title + "!")
+    assert missed.exit_code == 1
+    assert missed.stderr.startswith(f"error: no runs of '{title}!'")
