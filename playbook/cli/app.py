@@ -142,6 +142,22 @@ runbook_argument = click.argument(
 )
 
 
+class RunIdType(click.ParamType):
+    """A run's id: both databases number runs from 1, and SQLite cannot even look up a number
+    beyond 64 bits (PostgreSQL would just find no run)."""
+
+    name = "integer"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        number: int = click.INT.convert(value, param, ctx)
+        if not 1 <= number < 2**63:
+            self.fail(f"{number} is not a run id (runs are numbered from 1)", param, ctx)
+        return number
+
+
+RUN_ID = RunIdType()
+
+
 def use_redactor(redact: Callable[[str], str]) -> None:
     """From now on, hide the secrets `redact` knows in everything this command prints."""
     context = click.get_current_context().find_root()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from playbook.cli.app import echo_warnings, runbook_argument
+from playbook.cli.app import RUN_ID, echo_warnings, runbook_argument
 from playbook.cli.config import current_settings
 from playbook.cli.state import given_or_configured, optional_state_option
 from playbook.compiler import load_program
@@ -46,7 +46,7 @@ RUNBOOK_SUFFIXES = (".playbook.toml", ".ir.json")
 @click.option(
     "--run",
     "run_id",
-    type=int,
+    type=RUN_ID,
     metavar="RUN_ID",
     help="Colour each node by its state in run RUN_ID of FILE, with a legend.",
 )

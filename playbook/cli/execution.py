@@ -18,7 +18,7 @@ from types import FrameType
 import click
 from rich.console import Console
 
-from playbook.cli.app import echo_warnings, runbook_argument, use_redactor
+from playbook.cli.app import RUN_ID, echo_warnings, runbook_argument, use_redactor
 from playbook.cli.config import current_settings
 from playbook.cli.state import open_state, state_flag, state_option
 from playbook.cli.variables import bind, variable_options
@@ -140,7 +140,7 @@ def run(
 
 @click.command()
 @runbook_argument
-@click.argument("run_id", type=int, required=False)
+@click.argument("run_id", type=RUN_ID, required=False)
 @variable_options
 @max_retries_option
 @parallel_option
@@ -184,7 +184,7 @@ def complete_run_status(ctx: click.Context, param: click.Parameter, incomplete: 
 
 @click.command("set-status")
 @runbook_argument
-@click.argument("run_id", type=int)
+@click.argument("run_id", type=RUN_ID)
 @click.argument(
     "status",
     type=click.Choice([status.value for status in RunStatus], case_sensitive=False),

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import click
 
-from playbook.cli.app import echo, runbook_argument
+from playbook.cli.app import RUN_ID, echo, runbook_argument
 from playbook.cli.state import open_state, state_option
 from playbook.runtime.store import OpenMode, StateLocation
 
 
 @click.command()
 @runbook_argument
-@click.argument("run_id", type=int)
+@click.argument("run_id", type=RUN_ID)
 @click.argument("node")
 @state_option
 def explain(file: Path, run_id: int, node: str, state: StateLocation) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from playbook.cli.app import RUN_ID
 from playbook.cli.config import current_settings
 from playbook.cli.state import state_flag, state_option
 from playbook.diagnostics import PlaybookError, did_you_mean
@@ -23,8 +24,8 @@ PAGE_SIZE = 20
 
 @click.command()
 @click.argument("workflow", metavar="RUNBOOK_OR_TITLE")
-@click.argument("run_id", type=int, required=False)
-@click.option("--run-id", "run_id_option", type=int, help="The same as RUN_ID.")
+@click.argument("run_id", type=RUN_ID, required=False)
+@click.option("--run-id", "run_id_option", type=RUN_ID, help="The same as RUN_ID.")
 @click.option(
     "--page", type=click.IntRange(min=1), default=1, help="Which page of runs (1: newest)."
 )

@@ -187,3 +187,31 @@ def _with_closed_output(args: list[str]) -> tuple[int, str, str]:
     finally:
         os.close(writer)
     return done.returncode, "", done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("show", "Echo", "{run_id}"),
+        ("show", "Echo", "--run-id", "{run_id}"),
+        ("explain", "{runbook}", "{run_id}", "echo"),
+        ("set-status", "{runbook}", "{run_id}", "OK", "--force"),
+        ("resume", "{runbook}", "{run_id}"),
+        ("view-dag", "{runbook}", "--format", "dot", "--run", "{run_id}"),
+    ],
+    ids=lambda args: " ".join(args[:2]),
+)
+def test_a_run_id_no_database_can_hold_is_a_usage_error(
+    args: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    runbook = tmp_path / "test.playbook.toml"
+    runbook.write_text(RUNBOOK, encoding="utf-8")
+    db = tmp_path / "run.db"
+    assert _invoke(["run", str(runbook), "--state-path", str(db)]).exit_code == 0
+    for run_id in ("99999999999999999999", "0"):
+        places = {"runbook": str(runbook), "run_id": run_id}
+        result = _invoke([arg.format(**places) for arg in args] + ["--state-path", str(db)])
+        assert "internal error" not in result.stderr
+        assert result.exit_code == 2, result.output
+        assert f"{run_id} is not a run id (runs are numbered from 1)" in result.stderr
