@@ -8,6 +8,7 @@ written in the runbook (`Deploy to {{ENVIRONMENT}}`), the title as the operator 
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +37,7 @@ def find_workflow(queries: HistoryQueries, argument: str, database: StateLocatio
             f"no runs of {argument!r} in {database}",
             hint="it holds bytes that are not UTF-8 text: check the terminal's encoding",
         )
-    path = Path(argument).expanduser()
+    path = Path(os.path.expanduser(argument))  # `~name` of an unknown user stays as written
     by_file = Selection("runbook_path", str(path.resolve()))
     if _is_file(path) or queries.count_runs(by_file):
         return Workflow(argument, by_file, "file")

@@ -114,6 +114,12 @@ CASES = {
         hint="  hint: write postgresql://USER@HOST[:PORT]/DATABASE (the password in ~/.pgpass"
         " or PGPASSWORD); for an SQLite file use --state-path or database.path",
     ),
+    "state-path-in-the-home-of-an-unknown-user": Case(
+        ("show", "Echo", "--state-path", "~no-such-user/run.db"),
+        error="error: no state database at ~no-such-user/run.db",
+        hint="  hint: check --state-path (default: database.path of `playbook config`);"
+        " `playbook run` creates the database",
+    ),
     "show-piped-into-head": Case(
         ("show", "Echo", "--state-path", "{db}"), seeded=True, closed_output=True
     ),

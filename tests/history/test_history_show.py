@@ -303,3 +303,9 @@ def test_a_title_too_long_to_be_a_file_name_is_found_as_a_title(ws: Workspace) -
     missed = invoke(ws, "show", title + "!")
     assert missed.exit_code == 1
     assert missed.stderr.startswith(f"error: no runs of '{title}!'")
+
+
+def test_a_title_that_starts_like_a_home_folder_is_a_miss(drill: Drill) -> None:
+    result = drill.cli("show", "~no-such-user/deploy")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: no runs of '~no-such-user/deploy'")

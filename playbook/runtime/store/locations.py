@@ -8,6 +8,7 @@ never records where the state lives in a run.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,4 +107,6 @@ def location_of(path: Path | None, url: str | None, source: str = "--state-url")
         return PostgresUrl.parse(url, source)
     if path is None:
         raise ValueError("a state location needs a path or a URL")
-    return SQLiteFile(path.expanduser())
+    # os.path's expansion leaves `~name` of an unknown user as written, as a shell does;
+    # Path.expanduser raises.
+    return SQLiteFile(Path(os.path.expanduser(path)))
