@@ -26,10 +26,6 @@ class Workflow:
     selection: Selection
     matched_by: str  # "file", "title" or "rendered title"
 
-    @property
-    def label(self) -> str:
-        return self.selection.value
-
 
 def find_workflow(queries: HistoryQueries, argument: str, database: StateLocation) -> Workflow:
     if not _is_text(argument):
