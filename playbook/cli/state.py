@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from playbook.cli.config import current_settings
+from playbook.diagnostics import PlaybookError
 from playbook.runtime.store import OpenMode, Store, open_store
 from playbook.runtime.store.locations import StateLocation, location_of
 from playbook.settings import Settings
@@ -85,7 +86,11 @@ def given_or_configured(state: StateLocation | None) -> StateLocation:
 def state_flag(state: StateLocation, settings: Settings) -> str:
     """` --state-path PATH` (or ` --state-url URL`) when it is not the configured one, for a
     command to copy. A URL's password is masked: it belongs in PGPASSWORD or ~/.pgpass."""
-    if state == configured_location(settings):
+    try:
+        configured = configured_location(settings)
+    except PlaybookError:  # a broken database.url names no database: the flag is needed
+        configured = None
+    if state == configured:
         return ""
     option, value = state.flags()
     return f" {option} {shlex.quote(value)}"

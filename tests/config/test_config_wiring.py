@@ -296,3 +296,17 @@ def test_a_url_that_is_not_postgresqls_is_one_error(
     shown = "mysql://ops:***@db/playbook" if where == "database.url" else "db/x"
     assert result.stderr.startswith(f"error: {where} '{shown}' is not a PostgreSQL URL\n")
     assert "s3cret" not in result.stderr
+
+
+def test_a_broken_configured_url_does_not_stop_a_command_given_state_path(
+    machine: Machine,
+) -> None:
+    configure(machine, '[database]\nurl = "mysql://ops@db/playbook"\n')
+    runbook = machine.write(machine.cwd / "f.playbook.toml", FAILING)
+    aborted = machine.cli("run", runbook, "--state-path", "local.db", stdin="a\n")
+    assert aborted.code == 130, aborted.stderr
+    # The configured database is not this one, so the command to copy names it.
+    assert f"Resume with: playbook resume {runbook} 1 --state-path local.db" in aborted.stdout
+    shown = machine.cli("show", "Failing", "--state-path", "local.db")
+    assert shown.code == 0, shown.stderr
+    assert "one run in full: playbook show Failing RUN_ID --state-path local.db" in shown.stdout
