@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -35,6 +36,9 @@ from playbook.runtime.store import OpenMode, RunRecord, StateLocation, Store, no
 from playbook.runtime.variables import BoundVariables, VariableSources
 from playbook.settings import Settings
 from playbook.settings.logs import run_logging
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
 EXIT_CODES = {RunStatus.OK: 0, RunStatus.NOK: 1, RunStatus.ABORTED: 130}
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
@@ -177,24 +181,38 @@ def resume(
     sys.exit(EXIT_CODES[status])
 
 
-def complete_run_status(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
-    """The statuses spelled as the documentation spells them, whatever click's version folds to."""
-    return [status for status in RunStatus if status.startswith(incomplete.upper())]
+class RunStatusType(click.ParamType):
+    """A run status in any case, shown, completed and listed in errors in capitals as the
+    documentation writes them (click's own case-insensitive choices fold them to lower case)."""
+
+    name = "status"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> RunStatus:
+        try:
+            return RunStatus(str(value).upper())
+        except ValueError:
+            self.fail(f"{value!r} is not one of {', '.join(RunStatus)}", param, ctx)
+
+    def shell_complete(
+        self, ctx: click.Context, param: click.Parameter, incomplete: str
+    ) -> list[CompletionItem]:
+        from click.shell_completion import CompletionItem
+
+        return [CompletionItem(s) for s in RunStatus if s.startswith(incomplete.upper())]
 
 
 @click.command("set-status")
 @runbook_argument
 @click.argument("run_id", type=RUN_ID)
-@click.argument(
-    "status",
-    type=click.Choice([status.value for status in RunStatus], case_sensitive=False),
-    shell_complete=complete_run_status,
-)
+@click.argument("status", type=RunStatusType(), metavar=f"{{{'|'.join(RunStatus)}}}")
 @click.option("--force", is_flag=True, help="Do not ask for confirmation.")
 @state_option
-def set_status(file: Path, run_id: int, status: str, force: bool, state: StateLocation) -> None:
+def set_status(
+    file: Path, run_id: int, status: RunStatus, force: bool, state: StateLocation
+) -> None:
     """Set the status of run RUN_ID by hand, e.g. mark an orphaned RUNNING run ABORTED."""
-    status = status.upper()
     with open_state(state, OpenMode.EXISTING) as store:
         record = store.run(run_id)
         if record is None:

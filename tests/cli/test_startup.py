@@ -235,6 +235,14 @@ def complete(words: str) -> list[str]:
     return [line.split(",", 1)[1] for line in result.stdout.splitlines()]
 
 
+def test_set_status_names_the_statuses_as_the_documentation_writes_them() -> None:
+    usage = invoke("set-status", "--help")
+    assert "FILE RUN_ID {RUNNING|OK|NOK|ABORTED}" in usage.stdout
+    wrong = invoke("set-status", "f.playbook.toml", "1", "done")
+    assert wrong.code == 2
+    assert "'done' is not one of RUNNING, OK, NOK, ABORTED" in wrong.stderr
+
+
 def test_shell_completion_lists_every_command_and_each_choice() -> None:
     # Options and files: tests/cli/test_completion.py.
     assert complete("playbook ") == sorted(entry.name for entry in COMMANDS)
