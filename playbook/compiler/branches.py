@@ -207,9 +207,9 @@ class _Cause:
         node = self.node
         line = column = None
         if at is not None and at.span is not None and key == "when":
-            key_line, key_column = self.found.source.key_position((node.id,), "when")
-            if key_line is not None and key_column is not None and at.span.line == 1:
-                line, column = key_line, key_column + at.span.column
+            line, column = self.found.source.text_position(
+                (node.id,), "when", at.span.line, at.span.column
+            )
         if line is None and key == "when" and node.when is None:
             key = "depends_on"
         self.found.report(

@@ -63,19 +63,6 @@ def attach_conditions(unit: Unit) -> Unit:
     return unit.adding(found, links=links)
 
 
-def _position(
-    found: Findings, node: NodeDraft, line: int, column: int
-) -> tuple[int | None, int | None]:
-    """Map a position inside the condition text to the file, when the value is on one line."""
-    key_line, key_column = found.source.key_position((node.id,), "when")
-    if key_line is None or key_column is None:
-        return key_line, None
-    if line != 1:
-        return key_line + line - 1, None
-    # key_column points at the opening quote of a one-line string.
-    return key_line, key_column + column
-
-
 def _parse(
     found: Findings,
     node: NodeDraft,
@@ -93,7 +80,7 @@ def _parse(
     parsed = parsed_texts[node.when]
     if isinstance(parsed, WhenSyntaxError):
         error = parsed
-        line, column = _position(found, node, error.line, error.column)
+        line, column = found.source.text_position((node.id,), "when", error.line, error.column)
         found.report(
             f"node {node.id!r}: invalid condition: {error.message}",
             line=line,
@@ -118,7 +105,9 @@ def _check(
     def report(item: Expr, message: str, hint: str | None = None) -> None:
         line, column = (None, None)
         if item.span is not None:
-            line, column = _position(found, node, item.span.line, item.span.column)
+            line, column = found.source.text_position(
+                (node.id,), "when", item.span.line, item.span.column
+            )
         if line is None:
             line, column = found.source.key_position((node.id,), "when")
         found.report(

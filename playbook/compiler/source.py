@@ -156,6 +156,29 @@ class Source:
             return self.table_line(*path), None
         return position
 
+    def text_position(
+        self, path: TablePath, key: str, line: int = 1, column: int = 1
+    ) -> tuple[int | None, int | None]:
+        """Where `line` and `column` (1-based) of the string written at `key` are in the file.
+
+        A multi-line string whose opening quotes end their line starts on the next line: TOML
+        drops that first newline. The column is given on the string's first line only (None
+        elsewhere, and for a value that is not a string: its key's position is given).
+        """
+        key_line, value_column = self.key_position(path, key)
+        if key_line is None or value_column is None:
+            return key_line, None
+        written = self.lines[key_line - 1][value_column - 1 :]
+        quote = written[:3] if written[:3] in ('"""', "'''") else written[:1]
+        if quote not in ('"""', "'''", '"', "'"):
+            return key_line, value_column
+        first_line, first_column = key_line, value_column + len(quote)
+        if len(quote) == 3 and written[3:] == "":
+            first_line, first_column = key_line + 1, 1
+        if line != 1:
+            return first_line + line - 1, None
+        return first_line, first_column + column - 1
+
     def diagnostic(
         self,
         message: str,

@@ -78,7 +78,8 @@ class _Checker:
     ) -> None:
         if not problems:
             return
-        line, column = self.source.key_position(path, key)
+        # Where the text starts: a multi-line string may start on the line after its key.
+        line, column = self.source.text_position(path, key)
         for problem in problems:
             at, at_column = line, None
             if line is not None and problem.line:
