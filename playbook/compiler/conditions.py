@@ -40,7 +40,9 @@ def attach_conditions(unit: Unit) -> Unit:
 
     found = Findings(unit.source)
     by_name = {variable.name: variable for variable in unit.variables}
-    known = {node.id for node in unit.drafts}
+    # Tables dropped for other errors still count as known, as in depends_on: naming one is
+    # no second error.
+    known = unit.tables
     # Runbooks repeat conditions such as {{ ENVIRONMENT == 'prod' }}: parse each text once.
     parsed_texts: dict[str, Expr | WhenSyntaxError] = {}
     parser = ConditionParser()
@@ -55,8 +57,9 @@ def attach_conditions(unit: Unit) -> Unit:
         upstream = links[node.id]
         edges = list(upstream.edges)
         present = {edge.source for edge in edges}
+        # Checked: every node named is known, and none is the node itself.
         for target, _call in references_among(items):
-            if target in known and target != node.id and target not in present:
+            if target not in present:
                 edges.append(Edge(target, "condition"))
                 present.add(target)
         links[node.id] = Links(tuple(edges), upstream.outcomes, parsed)
@@ -96,7 +99,7 @@ def _check(
     node: NodeDraft,
     items: list[Expr],
     variables: dict[str, VariableDef],
-    known: set[str],
+    known: frozenset[str],
 ) -> bool:
     """Report every problem of one condition, whose nodes `walk` gave as `items`; True when it
     has none."""
@@ -138,7 +141,7 @@ def _check(
     return len(found.items) == before
 
 
-def _check_call(call: Call, node: NodeDraft, known: set[str], report: Report) -> None:
+def _check_call(call: Call, node: NodeDraft, known: frozenset[str], report: Report) -> None:
     arity = CONDITION_FUNCTIONS.get(call.function)
     if arity is None:
         hint = did_you_mean(call.function, CONDITION_FUNCTIONS) or "functions are: " + ", ".join(
