@@ -67,11 +67,12 @@ def _expand(
             for earlier in nodes[:index]:
                 edges.setdefault(earlier.id, "order")
             continue
-        target, _, outcome = entry.partition(OUTCOME_SEPARATOR)
+        target, separator, outcome = entry.partition(OUTCOME_SEPARATOR)
         target = target.strip()
-        if outcome and outcome not in OUTCOME_FUNCTIONS:
+        if separator and outcome not in OUTCOME_FUNCTIONS:
             hint = did_you_mean(outcome, OUTCOME_FUNCTIONS) or "use X:success or X:failure"
-            _problem(found, node_id, f"unknown outcome {outcome!r} in {entry!r}", hint)
+            what = f"unknown outcome {outcome!r}" if outcome else "no outcome after ':'"
+            _problem(found, node_id, f"{what} in {entry!r}", hint)
             continue
         if target == node_id:
             _problem(found, node_id, "a node cannot depend on itself", "remove it from depends_on")
