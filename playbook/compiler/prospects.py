@@ -23,6 +23,7 @@ name them: `open_part` works it out for the nodes whose plan shows it.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -252,12 +253,12 @@ def _judge(
     if open_condition is None or not (linked or choices):
         return verdicts, open_condition, error
     sizes = [len(named[node_id]) for node_id in linked] + [len(v) for v in choices.values()]
-    if _product(sizes) > MAX_COMBINATIONS:
+    if math.prod(sizes) > MAX_COMBINATIONS:
         return verdicts, open_condition, None
     found: set[Verdict] = set()
     variable_names = list(choices)
     for combination in itertools.product(
-        *(sorted(named[node_id], key=_fate_order) for node_id in linked),
+        *([fate for fate in Fate if fate in named[node_id]] for node_id in linked),
         *(choices[name] for name in variable_names),
     ):
         chosen = {**named, **{n: frozenset({f}) for n, f in zip(linked, combination, strict=False)}}
@@ -381,14 +382,3 @@ class _Surveyor:
         if isinstance(expr, ListExpr):
             return ("list", *map(self.shape, expr.items))
         raise TypeError(f"unknown expression {expr!r}")
-
-
-def _product(sizes: Iterable[int]) -> int:
-    total = 1
-    for size in sizes:
-        total *= size
-    return total
-
-
-def _fate_order(fate: Fate) -> int:
-    return list(Fate).index(fate)
