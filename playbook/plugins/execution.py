@@ -107,9 +107,19 @@ def plugin_config(
     expanded = {key: _expand(value, key, plugin, environ) for key, value in config.items()}
     binding = bind(config_schema(metadata), expanded, config_owner(plugin), kind="config key")
     if binding.errors:
+        from playbook.compiler.ir import strings_of
+        from playbook.redaction import Redactor
+
+        # `${NAME}` is how secrets reach a plugin (tokens, webhook URLs): no message shows what
+        # the environment gave.
+        hidden = Redactor(
+            environ[name]
+            for _, text in strings_of(config, "")
+            for name in _ENV_REFERENCE.findall(text)
+        )
         first = binding.errors[0]
         raise PluginInitializationError(
-            "; ".join(error.message for error in binding.errors), hint=first.hint
+            "; ".join(hidden(error.message) for error in binding.errors), hint=first.hint
         )
     return binding.values
 

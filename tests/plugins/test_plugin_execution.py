@@ -127,6 +127,23 @@ def test_an_unset_environment_variable_is_a_clear_error(lifecycle: Lifecycle) ->
     assert steps(log) == []
 
 
+def test_a_config_value_read_from_the_environment_is_not_shown_when_refused() -> None:
+    with pytest.raises(PluginInitializationError) as raised:
+        run_function(
+            PluginRegistry(),
+            "http",
+            "get",
+            {"url": "http://127.0.0.1:9/health"},
+            runbook_config={"http": {"headers": "${AUTH}", "timeout": "soon"}},
+            environ={"AUTH": "Bearer s3cret-token"},
+        )
+    assert raised.value.message == (
+        "plugin_config of 'http': config key 'headers': expected a dict written as JSON, got"
+        " [REDACTED] (Expecting value); plugin_config of 'http': config key 'timeout': expected"
+        " a float, got 'soon'"
+    )
+
+
 def test_invalid_params_fail_before_the_plugin_is_initialized(lifecycle: Lifecycle) -> None:
     registry, log = lifecycle()
     with pytest.raises(PluginParameterError, match=r"life\.act: parameter 'n': expected an int"):
