@@ -21,7 +21,7 @@ from playbook.compiler.ir import Node, Program, Runbook
 from playbook.compiler.machine import machine_definition
 from playbook.compiler.nodes import build_nodes
 from playbook.compiler.schema import check_nodes, check_runbook, check_variable_definitions
-from playbook.compiler.source import Source, parse_source, read_text
+from playbook.compiler.source import Source, in_file_order, parse_source, read_text
 from playbook.compiler.templates import check_templates
 from playbook.compiler.unit import Unit
 from playbook.diagnostics import Diagnostic, PlaybookError
@@ -114,7 +114,7 @@ def _compile(text: str, name: str, node_checks: NodeChecks | None) -> CompileRes
         order=unit.order,
         machine=machine_definition(),
     )
-    warnings = source.error(unit.diagnostics).diagnostics
+    warnings = in_file_order(unit.diagnostics)
     return CompileResult(program, warnings, source)
 
 

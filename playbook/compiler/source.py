@@ -200,8 +200,7 @@ class Source:
 
     def error(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> PlaybookError:
         """One error holding `diagnostics` in the order they appear in the file."""
-        ordered = sorted(diagnostics, key=lambda d: (d.line or 0, d.column or 0))
-        return PlaybookError(ordered, self.lines)
+        return PlaybookError(in_file_order(diagnostics), self.lines)
 
 
 @dataclass
@@ -214,6 +213,10 @@ class Findings:
     def report(self, message: str, **where: Any) -> None:
         """Record a diagnostic; `where` takes `Source.diagnostic`'s location and severity."""
         self.items.append(self.source.diagnostic(message, **where))
+
+
+def in_file_order(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> list[Diagnostic]:
+    return sorted(diagnostics, key=lambda d: (d.line or 0, d.column or 0))
 
 
 def text_lines(text: str) -> list[str]:
