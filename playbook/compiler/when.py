@@ -293,8 +293,7 @@ def _syntax_error(error: UnexpectedInput, text: str) -> WhenSyntaxError:
     ):
         return WhenSyntaxError(
             "the condition ends too early",
-            1,
-            len(text.rstrip()) + 1,
+            *_line_column(text, len(text.rstrip())),
             hint="check for an unfinished comparison, a missing operand or an unclosed bracket",
         )
     if isinstance(error, UnexpectedCharacters):

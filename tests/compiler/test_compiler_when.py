@@ -60,6 +60,12 @@ def test_errors(text: str, message: str, column: int) -> None:
     assert caught.value.hint
 
 
+def test_a_condition_that_ends_too_early_is_reported_where_it_ends() -> None:
+    with pytest.raises(WhenSyntaxError) as caught:
+        parse_condition("has_succeeded('build')\nand\n")
+    assert (caught.value.line, caught.value.column) == (2, 4)
+
+
 def test_keywords_are_literals_not_variables() -> None:
     assert parse_condition("true") == Literal(True)
     assert parse_condition("None") == Literal(None)
