@@ -255,11 +255,11 @@ def _checked(text: str) -> str:
     """The expression inside the optional braces, padded so positions stay those of `text`."""
     inner, offset = strip_braces(text)
     if "{%" in text or "{{" in inner or "}}" in inner:
-        column = text.find("{%") if "{%" in text else max(inner.find("{{"), inner.find("}}"))
+        inside = [at for at in (inner.find("{{"), inner.find("}}")) if at >= 0]
+        at = text.find("{%") if "{%" in text else offset + min(inside)
         raise WhenSyntaxError(
             "a condition is one expression; template blocks and nested braces are not supported",
-            1,
-            column + 1,
+            *_line_column(text, at),
             hint="write the condition as {{ expression }}, e.g. {{ ENVIRONMENT == 'prod' }}",
         )
     if not inner.strip():

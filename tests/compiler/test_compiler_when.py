@@ -43,6 +43,8 @@ ERRORS = [
     ("'open", 'unexpected character "\'"', 1),
     ("{{ }}", "empty condition", 1),
     ("{% if x %}true{% endif %}", "a condition is one expression", 1),
+    ("{{ a {{ b }} }}", "a condition is one expression", 6),
+    ("{{ a }} and {{ b }}", "a condition is one expression", 6),
 ]
 
 
