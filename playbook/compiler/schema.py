@@ -283,7 +283,14 @@ def check_variable_definitions(unit: Unit) -> Unit:
 
 
 def _check_variable(found: Findings, name: str, raw: dict[str, Any]) -> VariableDef | None:
-    fields = _Fields(found, ("variables",), raw, f"variable {name!r}:", anchor=name)
+    where = f"variable {name!r}:"
+    line = found.source.table_line("variables", name)
+    if line is not None:
+        # Written as a table of its own, [variables.NAME]: each field is located at its key.
+        fields = _Fields(found, ("variables", name), raw, where)
+    else:
+        fields = _Fields(found, ("variables",), raw, where, anchor=name)
+        line = found.source.key_position(("variables",), name)[0]
     if not VARIABLE_NAME.match(name):
         fields.error(
             name, "is not a valid name", "use letters, digits and underscores, e.g. APP_NAME"
@@ -331,7 +338,7 @@ def _check_variable(found: Findings, name: str, raw: dict[str, Any]) -> Variable
         pattern=pattern,
         description=fields.text("description") or "",
         secret=fields.flag("secret"),
-        line=found.source.key_position(("variables",), name)[0],
+        line=line,
     )
     if choices is not None:
         for choice in choices:

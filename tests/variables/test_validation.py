@@ -190,3 +190,27 @@ def test_typed_values_from_files_keep_their_type(write):
     file = write("v.toml", 'PORT = 8080\nHOSTS = ["a", "b"]\n')
     values = bind_variables(program, VariableSources(files=(file,), interactive=False)).values
     assert values == {"PORT": 8080, "HOSTS": ["a", "b"]}
+
+
+def test_a_variable_written_as_its_own_table_has_the_line_of_its_header():
+    program = program_of(
+        """
+        [runbook]
+        title = "t"
+
+        [variables]
+        APP = "web"
+
+        [variables.PORT]
+        type = "int"
+        default = 80
+
+        [deploy]
+        type = "Command"
+        command_name = "deploy {{ APP }} {{ PORT }}"
+        """
+    )
+    assert [(variable.name, variable.line) for variable in program.variables] == [
+        ("APP", 6),
+        ("PORT", 8),
+    ]
