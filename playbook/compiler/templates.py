@@ -30,15 +30,16 @@ def check_templates(unit: Unit) -> Unit:
         checker.check(getattr(runbook, field), ("runbook",), field, f"[runbook] {field}")
     for plugin, config in runbook.plugin_config.items():
         for where, text in strings_of(config, plugin):
-            checker.check(text, ("runbook", "plugin_config"), plugin, f"plugin_config.{where}")
+            checker.check(text, ("runbook", "plugin_config"), where, f"plugin_config.{where}")
     for node in unit.nodes:
         for field, text in node.templates():
             # Most fields are plain text, and most templates are fine: a field's location and
             # wording are worked out for a problem only.
             problems = checker.problems(text) if "{" in text else None
             if problems:
-                key = field.split(".")[0].split("[")[0]
-                checker.report(problems, text, (node.id,), key, f"node {node.id!r} field {field!r}")
+                checker.report(
+                    problems, text, (node.id,), field, f"node {node.id!r} field {field!r}"
+                )
     return unit.adding(found)
 
 
@@ -61,8 +62,8 @@ class _Checker:
         """Made on first need: plain `{{ NAME }}` substitutions are read without Jinja2."""
         return make_environment()
 
-    def check(self, text: str, path: tuple[str, ...], key: str, where: str) -> None:
-        self.report(self.problems(text), text, path, key, where)
+    def check(self, text: str, path: tuple[str, ...], field: str, where: str) -> None:
+        self.report(self.problems(text), text, path, field, where)
 
     def problems(self, text: str) -> list[_Problem]:
         """The problems of one field's text; runbooks repeat templates, so each text is
@@ -74,12 +75,14 @@ class _Checker:
         return self.seen[text]
 
     def report(
-        self, problems: list[_Problem], text: str, path: tuple[str, ...], key: str, where: str
+        self, problems: list[_Problem], text: str, path: tuple[str, ...], field: str, where: str
     ) -> None:
+        """Report `problems` of the text of `field` (`headers.token`, `items[0]`) in `path`."""
         if not problems:
             return
+        table, key = self._written_at(path, field)
         # Where the text starts: a multi-line string may start on the line after its key.
-        line, column = self.source.text_position(path, key)
+        line, column = self.source.text_position(table, key)
         for problem in problems:
             at, at_column = line, None
             if line is not None and problem.line:
@@ -89,6 +92,14 @@ class _Checker:
             self.found.report(
                 f"{where}: {problem.message}", line=at, column=at_column, hint=problem.hint
             )
+
+    def _written_at(self, path: tuple[str, ...], field: str) -> tuple[tuple[str, ...], str]:
+        """The table and key `field` is written under: a table of its own, such as
+        [runbook.plugin_config.http], holds its keys."""
+        parts = [part.split("[")[0] for part in field.split(".")]
+        while len(parts) > 1 and self.source.table_line(*path, parts[0]) is not None:
+            path, parts = (*path, parts[0]), parts[1:]
+        return path, parts[0]
 
     def _locate(self, name: str, line: int, column: int, span: int) -> tuple[int, int | None]:
         """The first place `name` is written in the value starting at (line, column)."""
