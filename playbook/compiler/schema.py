@@ -249,10 +249,11 @@ def _runbook(found: Findings) -> Runbook:
     plugin_config = fields.table_of("plugin_config")
     for plugin, config in plugin_config.items():
         if not isinstance(config, dict):
+            table, key = found.source.written_at(("runbook",), ("plugin_config", plugin))
             found.report(
                 f"[runbook.plugin_config.{plugin}] must be a table of settings",
-                path=("runbook", "plugin_config"),
-                key=plugin,
+                path=table,
+                key=key,
             )
     return Runbook(
         title=title or "",

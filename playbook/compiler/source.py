@@ -12,6 +12,7 @@ import bisect
 import functools
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,14 @@ class Source:
         if position is None:
             return self.table_line(*path), None
         return position
+
+    def written_at(self, path: TablePath, keys: Sequence[str]) -> tuple[TablePath, str]:
+        """The table and key that the value at `keys` inside table `path` is written under:
+        a table with a header of its own, such as [runbook.plugin_config.http], holds its keys.
+        """
+        while len(keys) > 1 and self.table_line(*path, keys[0]) is not None:
+            path, keys = (*path, keys[0]), keys[1:]
+        return path, keys[0]
 
     def text_position(
         self, path: TablePath, key: str, line: int = 1, column: int = 1

@@ -80,7 +80,7 @@ class _Checker:
         """Report `problems` of the text of `field` (`headers.token`, `items[0]`) in `path`."""
         if not problems:
             return
-        table, key = self._written_at(path, field)
+        table, key = self.source.written_at(path, [p.split("[")[0] for p in field.split(".")])
         # Where the text starts: a multi-line string may start on the line after its key.
         line, column = self.source.text_position(table, key)
         for problem in problems:
@@ -92,14 +92,6 @@ class _Checker:
             self.found.report(
                 f"{where}: {problem.message}", line=at, column=at_column, hint=problem.hint
             )
-
-    def _written_at(self, path: tuple[str, ...], field: str) -> tuple[tuple[str, ...], str]:
-        """The table and key `field` is written under: a table of its own, such as
-        [runbook.plugin_config.http], holds its keys."""
-        parts = [part.split("[")[0] for part in field.split(".")]
-        while len(parts) > 1 and self.source.table_line(*path, parts[0]) is not None:
-            path, parts = (*path, parts[0]), parts[1:]
-        return path, parts[0]
 
     def _locate(self, name: str, line: int, column: int, span: int) -> tuple[int, int | None]:
         """The first place `name` is written in the value starting at (line, column)."""
