@@ -141,7 +141,10 @@ def make_plan(
     except PlaybookError:
         title = program.runbook.title
     steps = [
-        step_of(program.node(node_id), *_flags(rendered.get(node_id))) for node_id in program.order
+        # A rendered node's flags are decided; one that needs a missing variable keeps its
+        # templates, which stay open.
+        step_of(rendered.get(node_id, program.node(node_id)))
+        for node_id in program.order
     ]
     prospects = foresee(steps, knowledge)
     planned = []
@@ -187,14 +190,6 @@ def _rendered_nodes(program: Program, values: Mapping[str, Any], complete: bool)
         except PlaybookError:
             continue  # it needs a variable not given
     return rendered
-
-
-def _flags(node: Node | None) -> tuple[bool | None, bool | None]:
-    if node is None:
-        return None, None
-    skip = node.skip if isinstance(node.skip, bool) else None
-    critical = node.critical if isinstance(node.critical, bool) else None
-    return skip, critical
 
 
 def _applies(assumed: Fate | None, prospect: Prospect) -> bool:

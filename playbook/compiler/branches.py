@@ -55,13 +55,13 @@ def compile_time_knowledge(variables: tuple[VariableDef, ...]) -> Knowledge:
     )
 
 
-def step_of(node: Node, skip: bool | None = None, critical: bool | None = None) -> Step:
+def step_of(node: Node) -> Step:
     """A node for the walk; a flag given as a template is decided at run time (None)."""
     return Step(
         node.id,
         node.trigger.expr if node.trigger is not None else None,
-        skip if skip is not None else _literal(node.skip),
-        critical if critical is not None else _literal(node.critical),
+        _literal(node.skip),
+        _literal(node.critical),
     )
 
 
