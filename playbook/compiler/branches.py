@@ -129,15 +129,15 @@ class _Cause:
             if not isinstance(item, Compare):
                 continue
             for side, other in ((item.left, item.right), (item.right, item.left)):
-                variable = self._variable(side)
-                if variable is None or variable.choices is None:
+                if not isinstance(side, Variable) or side.name not in self.knowledge.domains:
                     continue
+                choices = self.knowledge.domains[side.name]
                 values = other.items if isinstance(other, ListExpr) else (other,)
                 for value in values:
-                    if isinstance(value, Literal) and value.value not in variable.choices:
+                    if isinstance(value, Literal) and value.value not in choices:
                         self.warn(
-                            f"{variable.name} is never {value.value!r}: its choices are "
-                            + ", ".join(repr(c) for c in variable.choices),
+                            f"{side.name} is never {value.value!r}: its choices are "
+                            + ", ".join(repr(c) for c in choices),
                             "so its condition is never true; check the spelling",
                             at=value,
                         )
@@ -146,14 +146,6 @@ class _Cause:
             f"its condition is never true for any choice of {_variable_names(when)}",
             "check the values the condition compares with",
         )
-
-    def _variable(self, expr: Expr) -> VariableDef | None:
-        if not isinstance(expr, Variable):
-            return None
-        domain = self.knowledge.domains.get(expr.name)
-        if domain is None:
-            return None
-        return VariableDef(expr.name, choices=domain)
 
     def upstream(self, trigger: Expr) -> None:
         """The trigger could hold, but not with what the nodes it names can do."""
