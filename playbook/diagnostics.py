@@ -37,7 +37,9 @@ class Diagnostic:
             code = source_lines[self.line - 1].rstrip("\n")
             text.append(f"    {code}")
             if self.column is not None:
-                text.append("    " + " " * (self.column - 1) + "^")
+                # Tabs stay tabs, so the caret lines up with the code however they are shown.
+                padding = "".join(c if c == "\t" else " " for c in code[: self.column - 1])
+                text.append("    " + padding.ljust(self.column - 1) + "^")
         if self.hint:
             text.append(f"  hint: {self.hint}")
         return "\n".join(text)
