@@ -113,11 +113,14 @@ def test_compiling_leaves_the_collector_as_it_found_it() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
-    # Objects a caller froze (before forking workers, say) stay frozen.
+    # Objects a caller froze (before forking workers, say) stay frozen: compiling neither
+    # unfreezes them (the count would drop to nothing) nor freezes its own (it would grow).
+    # Another thread may free frozen objects meanwhile (pytest-xdist's sends its reports), so
+    # the count may drop by those.
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()
         compile(text)
-        assert gc.get_freeze_count() == frozen
+        assert 0 < gc.get_freeze_count() <= frozen
     finally:
         gc.unfreeze()
