@@ -21,7 +21,7 @@ from playbook.compiler.ir import Node, Program, Runbook
 from playbook.compiler.machine import machine_definition
 from playbook.compiler.nodes import build_nodes
 from playbook.compiler.schema import check_nodes, check_runbook, check_variable_definitions
-from playbook.compiler.source import Source, in_file_order, parse_source, read_text
+from playbook.compiler.source import Source, parse_source, read_text
 from playbook.compiler.templates import check_templates
 from playbook.compiler.unit import Unit
 from playbook.diagnostics import Diagnostic, PlaybookError
@@ -57,7 +57,7 @@ class CompileResult:
 
     @property
     def source_lines(self) -> list[str]:
-        return self.source.lines
+        return self.source.shown_lines
 
 
 @contextmanager
@@ -114,7 +114,7 @@ def _compile(text: str, name: str, node_checks: NodeChecks | None) -> CompileRes
         order=unit.order,
         machine=machine_definition(),
     )
-    warnings = in_file_order(unit.diagnostics)
+    warnings = source.shown(unit.diagnostics)
     return CompileResult(program, warnings, source)
 
 

@@ -12,8 +12,8 @@ import bisect
 import functools
 import hashlib
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -209,7 +209,44 @@ class Source:
 
     def error(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> PlaybookError:
         """One error holding `diagnostics` in the order they appear in the file."""
-        return PlaybookError(in_file_order(diagnostics), self.lines)
+        return PlaybookError(self.shown(diagnostics), self.shown_lines)
+
+    def shown(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> list[Diagnostic]:
+        """`diagnostics` in the order they appear in the file, as they may be shown."""
+        ordered = in_file_order(diagnostics)
+        hide = self._hide_secrets
+        if hide is None:
+            return ordered
+        return [
+            replace(d, message=hide(d.message), hint=hide(d.hint) if d.hint else d.hint)
+            for d in ordered
+        ]
+
+    @functools.cached_property
+    def shown_lines(self) -> list[str]:
+        """The lines as diagnostics quote them."""
+        hide = self._hide_secrets
+        return self.lines if hide is None else [hide(line) for line in self.lines]
+
+    @functools.cached_property
+    def _hide_secrets(self) -> Callable[[str], str] | None:
+        """What hides the defaults that the runbook writes for its secret variables: a secret
+        appears in nothing Playbook shows, the diagnostics about its own line included."""
+        variables = self.data.get("variables")
+        if not isinstance(variables, dict):
+            return None
+        defaults = [
+            str(definition["default"])
+            for definition in variables.values()
+            if isinstance(definition, dict)
+            and definition.get("secret") is True
+            and isinstance(definition.get("default"), str | int | float)
+        ]
+        if not defaults:
+            return None
+        from playbook.redaction import Redactor
+
+        return Redactor(defaults)
 
 
 @dataclass

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_support import playbook_command
+from cli_support import invoke, playbook_command
 from runtime_support import Workspace
 
 #: The quote and the non-ASCII letter make every escaped form (repr, JSON, shell) differ from
@@ -226,3 +226,38 @@ def _read_until(process: subprocess.Popen[bytes], marker: bytes, timeout: float 
         if ready:
             data += os.read(descriptor, 65536)
     return data
+
+
+SECRET_DEFAULTS = """\
+[variables]
+TOKEN = { secret = true, default = "sekrit-default-one" }
+PORT = { type = "int", secret = true, default = "sekrit-default-two", descripton = "typo" }
+
+[runbook]
+title = "Secret defaults"
+
+[step]
+type = "Command"
+command_name = "echo {{ TOKEN }} {{ PORT }}"
+when = ""
+"""
+
+
+@pytest.mark.parametrize(
+    "command", [["validate"], ["validate", "--json"], ["plan"], ["run", "--state-path", "run.db"]]
+)
+def test_a_secret_default_written_in_the_runbook_is_hidden_in_its_diagnostics(
+    tmp_path: Path, command: list[str]
+) -> None:
+    runbook = tmp_path / "defaults.playbook.toml"
+    runbook.write_text(SECRET_DEFAULTS, encoding="utf-8")
+    result = invoke(*command, runbook, cwd=tmp_path)
+    assert result.code == 1
+    shown = result.stdout + result.stderr
+    assert "expected an int, got [REDACTED]" in shown
+    assert "sekrit-default" not in shown
+    if "--json" not in command:
+        # The lines quoted under the errors and the warning hide it too.
+        assert 'secret = true, default = "[REDACTED]"' in shown
+        assert 'when = "" is no condition' in shown
+    assert not (tmp_path / "run.db").exists()
