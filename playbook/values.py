@@ -156,8 +156,11 @@ def _typed(value: Any, rule: ValueRule) -> Any:
 
 def _constraint_broken(value: Any, rule: ValueRule) -> Problem | None:
     numeric = isinstance(value, int | float) and not isinstance(value, bool)
-    if rule.finite and isinstance(value, float) and not math.isfinite(value):
-        return Problem.NOT_FINITE
+    if isinstance(value, float) and not math.isfinite(value):
+        # NaN is neither below nor above any bound: a bounded value must not be NaN.
+        bounded = rule.minimum is not None or rule.maximum is not None
+        if rule.finite or (bounded and math.isnan(value)):
+            return Problem.NOT_FINITE
     if rule.choices is not None and value not in rule.choices:
         return Problem.CHOICE
     if numeric and rule.minimum is not None and value < rule.minimum:

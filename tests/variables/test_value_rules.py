@@ -29,6 +29,9 @@ CASES: list[tuple[ValueRule, Any, Any]] = [
     (ValueRule("float", Conversion.NONE), 2, 2),
     (ValueRule("float", Conversion.NONE, finite=True), math.inf, Problem.NOT_FINITE),
     (ValueRule("float", finite=True), "nan", Problem.NOT_FINITE),
+    # NaN compares false with every bound; infinity is above any maximum.
+    (ValueRule("float", minimum=0, maximum=1), "nan", Problem.NOT_FINITE),
+    (ValueRule("float", maximum=1), "inf", Problem.ABOVE),
     # Choices after conversion.
     (ValueRule("string", choices=("dev", "prod")), "dev", "dev"),
     (ValueRule("string", choices=("dev", "prod")), "qa", Problem.CHOICE),
