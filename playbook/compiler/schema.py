@@ -204,7 +204,7 @@ def _is_table(value: Any) -> bool:
 
 
 def _is_seconds_or_text(value: Any) -> bool:
-    return (isinstance(value, int) and not isinstance(value, bool)) or isinstance(value, str)
+    return isinstance(value, int | float | str) and not isinstance(value, bool)
 
 
 def check_runbook(unit: Unit) -> Unit:
@@ -636,7 +636,8 @@ def _name(fields: _Fields, key: str, example: str, report_missing: bool = True) 
 
 def _command_fields(fields: _Fields) -> dict[str, Any]:
     timeout = fields.get("timeout", _is_seconds_or_text, "a number of seconds or a template")
-    if isinstance(timeout, str) and not is_template(timeout):
+    # A whole number written as a float (`timeout = 30.0`) is read as Playbook 1.3 reads it.
+    if isinstance(timeout, float) or (isinstance(timeout, str) and not is_template(timeout)):
         try:
             timeout = convert(timeout, "int")
         except ConversionError as error:
