@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import errno
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 Severity = Literal["error", "warning"]
@@ -87,3 +89,22 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A hint naming the closest candidate to `name`, if one is close enough."""
     matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f"did you mean {matches[0]!r}?" if matches else None
+
+
+#: What to do about the usual reasons a file cannot be written.
+_WRITE_HINTS = {
+    errno.ENOENT: "its folder does not exist: create it, or choose another path",
+    errno.EACCES: "choose a path you may write to",
+    errno.EPERM: "choose a path you may write to",
+    errno.EROFS: "the file system is read-only: choose another path",
+    errno.EISDIR: "that is a folder: name a file in it",
+    errno.ENOSPC: "the disk is full: free some space, or choose another path",
+}
+
+
+def cannot_write(path: Path, error: OSError) -> PlaybookError:
+    """The error for a file a command was asked to write and could not."""
+    return PlaybookError.single(
+        f"cannot write {path}: {error.strerror}",
+        hint=_WRITE_HINTS.get(error.errno or 0, "choose another path"),
+    )

@@ -23,7 +23,7 @@ from playbook.cli.variables import (
 from playbook.compiler import CompileResult, compile
 from playbook.compiler.ir import FunctionNode, Node, Program, Runbook
 from playbook.compiler.source import read_text
-from playbook.diagnostics import Diagnostic, PlaybookError
+from playbook.diagnostics import Diagnostic, PlaybookError, cannot_write
 from playbook.runtime.variables import VariableSources, missing_error
 
 
@@ -43,7 +43,7 @@ def compile_command(file: Path, output: Path | None) -> None:
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as error:
-        raise PlaybookError.single(f"cannot write {output}: {error.strerror}") from None
+        raise cannot_write(output, error) from None
     click.echo(f"wrote {output} ({len(result.program.nodes)} nodes)", err=True)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from playbook.cli.app import EXIT_ERROR
-from playbook.diagnostics import PlaybookError
+from playbook.diagnostics import PlaybookError, cannot_write
 from playbook.runtime.store.locations import PostgresUrl
 from playbook.settings import (
     LoadedSettings,
@@ -135,7 +135,7 @@ def write_file(path: Path, text: str, force: bool) -> None:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         path.write_text(text, encoding="utf-8")
     except OSError as error:
-        raise PlaybookError.single(f"cannot write {path}: {error.strerror}") from None
+        raise cannot_write(path, error) from None
     click.echo(f"wrote {path}")
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from playbook.compiler import compile
-from playbook.diagnostics import PlaybookError
+from playbook.diagnostics import PlaybookError, cannot_write
 
 TEMPLATE = """\
 [runbook]
@@ -84,6 +84,6 @@ def create(title: str, author: str, description: str, output: Path | None, force
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as error:
-        raise PlaybookError.single(f"cannot write {path}: {error.strerror}") from None
+        raise cannot_write(path, error) from None
     click.echo(f"wrote {path}")
     click.echo(f"next: edit it, then `playbook validate {path}` and `playbook run {path}`")

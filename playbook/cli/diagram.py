@@ -16,7 +16,7 @@ from playbook.cli.config import current_settings
 from playbook.cli.state import given_or_configured, optional_state_option
 from playbook.compiler import load_program
 from playbook.compiler.ir import Program
-from playbook.diagnostics import PlaybookError
+from playbook.diagnostics import PlaybookError, cannot_write
 from playbook.diagrams import IMAGE_FORMATS, render_image, to_dot, to_mermaid
 from playbook.diagrams.visitor import RunOverlay
 from playbook.runtime.store import StateLocation
@@ -158,7 +158,7 @@ def _write(path: Path, contents: bytes) -> None:
     try:
         path.write_bytes(contents)
     except OSError as error:
-        raise PlaybookError.single(f"cannot write {path}: {error.strerror}") from None
+        raise cannot_write(path, error) from None
 
 
 def _open_viewer(path: Path) -> None:

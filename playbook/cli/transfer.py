@@ -16,7 +16,7 @@ from typing import IO
 import click
 
 from playbook.cli.state import open_state, state_option
-from playbook.diagnostics import PlaybookError
+from playbook.diagnostics import PlaybookError, cannot_write
 from playbook.runtime.store import OpenMode, StateLocation
 from playbook.runtime.store.transfer import export_state, import_state, read_header
 
@@ -76,7 +76,7 @@ def _written(file: Path, force: bool) -> Iterator[IO[str]]:
             yield target
         temporary.replace(file)
     except OSError as error:
-        raise PlaybookError.single(f"cannot write {file}: {error.strerror}") from None
+        raise cannot_write(file, error) from None
     finally:
         temporary.unlink(missing_ok=True)
 

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from playbook.diagnostics import PlaybookError
+from playbook.diagnostics import PlaybookError, cannot_write
 from playbook.history import formatting as fmt
 from playbook.history.clock import attempt_seconds, elapsed
 from playbook.history.runs import AttemptView, RunDetail, Step, captured
@@ -28,7 +28,7 @@ def write_report(path: Path, run: RunDetail) -> None:
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as error:
-        raise PlaybookError.single(f"cannot write {path}: {error.strerror}") from None
+        raise cannot_write(path, error) from None
 
 
 def report(run: RunDetail) -> str:

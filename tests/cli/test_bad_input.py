@@ -124,6 +124,16 @@ CASES = {
         ("show", "Echo", "--state-path", "{db}"), seeded=True, closed_output=True
     ),
     "compile-piped-into-head": Case(("compile", "{runbook}"), closed_output=True),
+    "compile-into-a-missing-folder": Case(
+        ("compile", "{runbook}", "-o", "{dir}/missing/ir.json"),
+        error="error: cannot write {dir}/missing/ir.json: No such file or directory",
+        hint="  hint: its folder does not exist: create it, or choose another path",
+    ),
+    "a-diagram-into-a-missing-folder": Case(
+        ("view-dag", "{runbook}", "--format", "dot", "--no-open", "-o", "{dir}/missing/d.dot"),
+        error="error: cannot write {dir}/missing/d.dot: No such file or directory",
+        hint="  hint: its folder does not exist: create it, or choose another path",
+    ),
 }
 
 
