@@ -52,6 +52,24 @@ class Redactor:
                 text = text.replace(form, REDACTED)
         return text
 
+    def unfinished(self, text: str) -> int:
+        """Where `text` ends with the beginning of a secret: the index of its longest suffix that
+        a secret's form starts with (`len(text)` when there is none).
+
+        Output released in pieces holds that suffix back until more arrives, so a secret written
+        in two parts (across lines, or with a pause between them) is never shown as two halves
+        that each escape replacement.
+        """
+        start = len(text)
+        for form in self.forms:
+            at = text.find(form[0], max(0, len(text) - len(form) + 1))
+            while at != -1 and at < start:
+                if form.startswith(text[at:]):
+                    start = at
+                    break
+                at = text.find(form[0], at + 1)
+        return start
+
     def data(self, value: Any) -> Any:
         """`value` with every string inside it (dictionary keys too) redacted."""
         if not self.forms:

@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import IO, Protocol
 
+from playbook.redaction import Redactor
+
 #: How much of each stream the state database keeps: the start and the end, which is where
 #: commands say what they are doing and why they failed.
 CAPTURE_HEAD = 64 * 1024
@@ -99,7 +101,7 @@ class CommandResult:
 class _Stream:
     """Decodes one pipe incrementally (invalid UTF-8 becomes U+FFFD) and releases whole lines."""
 
-    def __init__(self, name: str, redact: Callable[[str], str], write: Writer) -> None:
+    def __init__(self, name: str, redact: Redactor, write: Writer) -> None:
         self.name = name
         self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self.pending = ""
@@ -110,18 +112,21 @@ class _Stream:
 
     def feed(self, data: bytes) -> None:
         text = self.pending + self.decoder.decode(data, final=not data)
-        cut = text.rfind("\n") + 1
-        if not data:
-            cut = len(text)
+        if data:
+            self._release(text, min(text.rfind("\n") + 1, self.redact.unfinished(text)))
+        else:
+            self._release(text, len(text))
+
+    def flush_stale(self) -> None:
+        if self.pending and time.monotonic() - self.pending_since >= PARTIAL_LINE_S:
+            self._release(self.pending, self.redact.unfinished(self.pending))
+
+    def _release(self, text: str, cut: int) -> None:
+        """Show and capture `text` up to `cut`; the rest waits for more output."""
         self.pending = text[cut:]
         if self.pending and not self.pending_since:
             self.pending_since = time.monotonic()
         self._emit(text[:cut])
-
-    def flush_stale(self) -> None:
-        if self.pending and time.monotonic() - self.pending_since >= PARTIAL_LINE_S:
-            text, self.pending = self.pending, ""
-            self._emit(text)
 
     def _emit(self, text: str) -> None:
         if not text:
@@ -138,7 +143,7 @@ def run_command(
     timeout: float | None,
     env: Mapping[bytes, bytes],
     write: Writer,
-    redact: Callable[[str], str],
+    redact: Redactor,
     interactive: bool = False,
     cancelled: threading.Event | None = None,
     guard: GroupGuard | None = None,

@@ -8,6 +8,7 @@ import time
 import pytest
 from runtime_support import Workspace
 
+from playbook.redaction import Redactor
 from playbook.runtime.commands import CAPTURE_HEAD, CAPTURE_TAIL, run_command
 
 
@@ -167,9 +168,39 @@ def test_a_stop_while_a_command_starts_leaves_no_process_behind() -> None:
             timeout=None,
             env={b"PATH": os.environb[b"PATH"]},
             write=lambda stream, text: None,
-            redact=str,
+            redact=Redactor(),
             guard=guard,
         )
     [group] = guard.guarded
     assert not alive(group)
     assert guard.released == [group]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("command", "secret", "shown"),
+    [
+        # Half a secret, a pause longer than a partial line is held, then the other half.
+        ("printf 'key=SEC'; sleep 0.5; printf 'RET!\\n'", "SECRET", "key=[REDACTED]!\n"),
+        # A secret of two lines, printed a line at a time.
+        (
+            "echo one-LINE; sleep 0.5; echo two-LINE; echo after",
+            "one-LINE\ntwo-LINE",
+            "[REDACTED]\nafter\n",
+        ),
+    ],
+)
+def test_a_secret_printed_in_parts_is_never_shown_in_parts(
+    command: str, secret: str, shown: str
+) -> None:
+    pieces: list[str] = []
+    result = run_command(
+        command,
+        timeout=10,
+        env={b"PATH": os.environb[b"PATH"]},
+        write=lambda stream, text: pieces.append(text),
+        redact=Redactor([secret]),
+    )
+    assert result.exit_code == 0
+    assert "".join(pieces) == shown
+    assert not any(part in piece for piece in pieces for part in ("SEC", "one-LINE"))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from playbook.plugins import PluginRegistry
+from playbook.redaction import Redactor
 from playbook.runtime.commands import GroupGuard
 from playbook.runtime.display import PrintedText
 from playbook.runtime.prompts import Prompter
@@ -30,7 +31,7 @@ class Context:
     output: Output
     capture: Capture
     #: Applied to a command's output before its record is cut to size, so no cut splits a secret.
-    redact: Callable[[str], str]
+    redact: Redactor
     prompter: Prompter
     registry: PluginRegistry
     #: The rendered `[runbook.plugin_config.NAME]` tables.
