@@ -155,7 +155,7 @@ def run_command(
     """
     started = time.monotonic()
     if interactive:
-        return _run_attached(command, timeout, env, started)
+        return _run_attached(command, timeout, env, started, cancelled)
     process = subprocess.Popen(
         ["/bin/sh", "-c", GATE + command],
         stdin=subprocess.PIPE,
@@ -255,22 +255,48 @@ def _stop_group(process: subprocess.Popen[bytes], first: signal.Signals) -> None
 
 
 def _run_attached(
-    command: str, timeout: float | None, env: Mapping[bytes, bytes], started: float
+    command: str,
+    timeout: float | None,
+    env: Mapping[bytes, bytes],
+    started: float,
+    cancelled: threading.Event | None,
 ) -> CommandResult:
-    """An interactive command owns the terminal: nothing is captured, CTRL-C reaches it directly."""
+    """An interactive command owns the terminal: nothing is captured, CTRL-C reaches it directly
+    (it shares the runner's process group). A run stopped otherwise (SIGTERM, SIGHUP, `set-status
+    --force`, a stop seen by another thread) ends it, as running out of time does."""
     process = subprocess.Popen(["/bin/sh", "-c", command], env=env)
-    timed_out = False
+    deadline = started + timeout if timeout else None
     try:
-        exit_code: int | None = process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.terminate()
-        try:
-            process.wait(timeout=KILL_GRACE_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        process.wait()
-        exit_code, timed_out = None, True
-    except BaseException:
-        process.wait()
+        while True:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                # Wakes at intervals to notice a stop or the deadline.
+                exit_code = process.wait(timeout=PARTIAL_LINE_S)
+                return CommandResult(exit_code, "", "", time.monotonic() - started)
+            timed_out = deadline is not None and time.monotonic() >= deadline
+            if timed_out or (cancelled is not None and cancelled.is_set()):
+                _end_attached(process)
+                return CommandResult(
+                    None,
+                    "",
+                    "",
+                    time.monotonic() - started,
+                    timed_out=timed_out,
+                    interrupted=not timed_out,
+                )
+    except KeyboardInterrupt:
+        process.wait()  # CTRL-C reached the command too: it ends as it chooses
         raise
-    return CommandResult(exit_code, "", "", time.monotonic() - started, timed_out=timed_out)
+    except BaseException:
+        _end_attached(process)
+        raise
+
+
+def _end_attached(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL after a grace period. The command shares the runner's process
+    group, so only the command itself is signalled, not its group."""
+    process.terminate()
+    try:
+        process.wait(timeout=KILL_GRACE_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

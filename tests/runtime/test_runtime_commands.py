@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import time
+from pathlib import Path
 
 import pytest
 from runtime_support import Workspace
@@ -204,3 +207,52 @@ def test_a_secret_printed_in_parts_is_never_shown_in_parts(
     assert result.exit_code == 0
     assert "".join(pieces) == shown
     assert not any(part in piece for piece in pieces for part in ("SEC", "one-LINE"))
+
+
+class _Stop(Exception):
+    """What the runner's SIGTERM and SIGHUP handlers raise (`Stopped`)."""
+
+
+def _interactive(tmp_path: Path, **stop: threading.Event) -> tuple[Path, float]:
+    pid_file = tmp_path / "pid"
+    started = time.monotonic()
+    result = run_command(
+        f"echo $$ > {pid_file}; exec sleep 30",
+        timeout=None,
+        env={b"PATH": os.environb[b"PATH"]},
+        write=lambda stream, text: None,
+        redact=Redactor(),
+        interactive=True,
+        **stop,
+    )
+    assert result.interrupted and result.exit_code is None
+    return pid_file, time.monotonic() - started
+
+
+@pytest.mark.slow
+def test_a_run_stopped_elsewhere_ends_its_interactive_command(tmp_path: Path) -> None:
+    """With --parallel the stop is seen by the interpreter's thread, not the one waiting."""
+    cancelled = threading.Event()
+    threading.Timer(0.3, cancelled.set).start()
+    pid_file, took = _interactive(tmp_path, cancelled=cancelled)
+    assert took < 5
+    assert not alive(int(pid_file.read_text()))
+
+
+@pytest.mark.slow
+def test_a_stop_signal_ends_the_interactive_command_it_interrupts(tmp_path: Path) -> None:
+    def handler(signum: int, frame: object) -> None:
+        raise _Stop
+
+    previous = signal.signal(signal.SIGUSR1, handler)
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGUSR1))
+    timer.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(_Stop):
+            _interactive(tmp_path)
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGUSR1, previous)
+    assert time.monotonic() - started < 5
+    assert not alive(int((tmp_path / "pid").read_text()))
