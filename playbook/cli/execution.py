@@ -27,8 +27,9 @@ from playbook.compiler import CompileResult, load_program
 from playbook.compiler.ir import Program, RunStatus
 from playbook.diagnostics import PlaybookError
 from playbook.plugins import PluginRegistry, check_program
+from playbook.runtime.commands import Stopped
 from playbook.runtime.display import Display, themed_console
-from playbook.runtime.interpreter import Interpreter, RunSettings, Stopped
+from playbook.runtime.interpreter import Interpreter, RunSettings
 from playbook.runtime.ownership import Owner, RunOwned, this_host
 from playbook.runtime.prompts import InputClosed, Prompter
 from playbook.runtime.rendering import Renderer, render_problems

@@ -98,6 +98,10 @@ class CommandResult:
     interrupted: bool = False
 
 
+class Stopped(KeyboardInterrupt):
+    """A signal other than CTRL-C stopped the run (its name is the argument): it aborts alike."""
+
+
 class _Stream:
     """Decodes one pipe incrementally (invalid UTF-8 becomes U+FFFD) and releases whole lines."""
 
@@ -283,11 +287,11 @@ def _run_attached(
                     timed_out=timed_out,
                     interrupted=not timed_out,
                 )
-    except KeyboardInterrupt:
-        process.wait()  # CTRL-C reached the command too: it ends as it chooses
-        raise
-    except BaseException:
-        _end_attached(process)
+    except BaseException as stop:
+        if isinstance(stop, KeyboardInterrupt) and not isinstance(stop, Stopped):
+            process.wait()  # CTRL-C reached the command too: it ends as it chooses
+        else:
+            _end_attached(process)
         raise
 
 

@@ -24,6 +24,7 @@ from playbook.compiler.ir import (
 from playbook.diagnostics import PlaybookError
 from playbook.plugins import PluginRegistry
 from playbook.runtime.attempts import ENDING, Attempts
+from playbook.runtime.commands import Stopped
 from playbook.runtime.display import Display
 from playbook.runtime.executors import Context, execute, needs_operator, owns_terminal
 from playbook.runtime.journal import Journal
@@ -41,10 +42,6 @@ from playbook.runtime.store import NodeRecord, Store
 from playbook.runtime.variables import BoundVariables
 from playbook.runtime.watchdog import Watchdog
 from playbook.runtime.workers import Workers
-
-
-class Stopped(KeyboardInterrupt):
-    """A signal other than CTRL-C stopped the run (its name is the argument): it aborts alike."""
 
 
 class RunAborted(Exception):

@@ -12,7 +12,7 @@ import pytest
 from runtime_support import Workspace
 
 from playbook.redaction import Redactor
-from playbook.runtime.commands import CAPTURE_HEAD, CAPTURE_TAIL, run_command
+from playbook.runtime.commands import CAPTURE_HEAD, CAPTURE_TAIL, Stopped, run_command
 
 
 def alive(pid: int) -> bool:
@@ -209,10 +209,6 @@ def test_a_secret_printed_in_parts_is_never_shown_in_parts(
     assert not any(part in piece for piece in pieces for part in ("SEC", "one-LINE"))
 
 
-class _Stop(Exception):
-    """What the runner's SIGTERM and SIGHUP handlers raise (`Stopped`)."""
-
-
 def _interactive(tmp_path: Path, **stop: threading.Event) -> tuple[Path, float]:
     pid_file = tmp_path / "pid"
     started = time.monotonic()
@@ -242,14 +238,14 @@ def test_a_run_stopped_elsewhere_ends_its_interactive_command(tmp_path: Path) ->
 @pytest.mark.slow
 def test_a_stop_signal_ends_the_interactive_command_it_interrupts(tmp_path: Path) -> None:
     def handler(signum: int, frame: object) -> None:
-        raise _Stop
+        raise Stopped("SIGTERM")  # as the runner's SIGTERM and SIGHUP handlers do
 
     previous = signal.signal(signal.SIGUSR1, handler)
     timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGUSR1))
     timer.start()
     started = time.monotonic()
     try:
-        with pytest.raises(_Stop):
+        with pytest.raises(Stopped):
             _interactive(tmp_path)
     finally:
         timer.cancel()
