@@ -93,7 +93,8 @@ def workflow_stats(
     """Statistics of `runs` (newest first); `durations` holds each run's active seconds."""
     statuses = Counter(run.status for run in runs)
     settled = sum(n for status, n in statuses.items() if not describe(status).in_progress)
-    over = [durations[run.id] for run in runs if describe(run.status).over]
+    # A run without run-level events (a database edited by hand) has no duration to count.
+    over = [durations[run.id] for run in runs if describe(run.status).over and run.id in durations]
     return WorkflowStats(
         title=title,
         runbooks=tuple(sorted({run.runbook_path for run in runs})),

@@ -213,6 +213,21 @@ def test_info_for_one_workflow_reads_as_a_table(drill: Drill, pinned: StateDatab
     assert "op. skip: failures the operator skipped" in text
 
 
+def test_a_run_without_run_events_is_left_out_of_durations(drill: Drill, tmp_path: Path) -> None:
+    """A database edited by hand may lose a run's own events: its duration is unknown, and the
+    statistics are made of the others."""
+    db = drill.copy(tmp_path / "state")
+    before = drill.json("info", drill.file, db=db)["workflow"]["duration_s"]
+    db.execute("DELETE FROM events WHERE run_id = ? AND node_id IS NULL", drill.ids["resumed"])
+    result = drill.cli("info", db=db)
+    assert result.exit_code == 0, result.output
+    after = drill.json("info", drill.file, db=db)["workflow"]["duration_s"]
+    assert after != before and after["median"] is not None
+    for show in (("show", drill.file), ("show", drill.file, str(drill.ids["resumed"]))):
+        shown = drill.cli(*show, db=db)
+        assert shown.exit_code == 0, shown.output
+
+
 @pytest.mark.parametrize(
     ("values", "middle", "p90"),
     [
