@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -406,14 +407,27 @@ def find_resumable(store: Store, file: Path, run_id: int | None) -> RunRecord:
 
 
 @contextmanager
-def stop_on_signals() -> Iterator[None]:
+def stop_on_signals(stopping: threading.Event) -> Iterator[None]:
     """SIGTERM, and SIGHUP (the terminal or SSH session went away), stop a run the way CTRL-C
-    does: recorded, ABORTED, resumable, with its running commands ended."""
+    does: recorded, ABORTED, resumable, with its running commands ended.
+
+    Once the run is `stopping`, a repeated CTRL-C or signal (an operator under stress presses
+    it again) is ignored: it would cut short the record of how the run stopped, and leave it
+    RUNNING. CTRL-C is only handled where Python handles it (not when the run was started with
+    SIGINT ignored).
+    """
 
     def handler(signum: int, frame: FrameType | None) -> None:
+        if stopping.is_set():
+            return
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
         raise Stopped(signal.Signals(signum).name)
 
-    previous = {number: signal.signal(number, handler) for number in STOP_SIGNALS}
+    numbers = list(STOP_SIGNALS)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        numbers.append(signal.SIGINT)
+    previous = {number: signal.signal(number, handler) for number in numbers}
     try:
         yield
     finally:
@@ -469,7 +483,7 @@ def interpret(
         program, store, settings, bound, renderer, display, prompter, request.registry
     )
     with (
-        stop_on_signals(),
+        stop_on_signals(interpreter.stopping),
         run_logging(request.settings.logging, bound.redactor),
         display.routing_prints(),
     ):

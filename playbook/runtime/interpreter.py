@@ -9,6 +9,7 @@ follow a failure; executors do the work; this thread alone asks the operator.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -106,6 +107,11 @@ class Interpreter:
         )
         #: Made by `execute` once recovery has said which nodes stay settled.
         self.scheduler: Scheduler
+
+    @property
+    def stopping(self) -> threading.Event:
+        """Set once the run has begun to stop and record how."""
+        return self.context.cancelled
 
     def execute(self) -> RunStatus:
         """Run every node that is not yet done; returns the run's final status."""

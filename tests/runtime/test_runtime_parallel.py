@@ -296,3 +296,35 @@ def test_parallel_must_be_a_positive_number(ws: Workspace) -> None:
     assert result.code == 2
     assert "--parallel" in result.stderr
     assert not ws.db.exists()
+
+
+STUBBORN = """\
+[{name}]
+type = "Command"
+command_name = "trap 'echo > {name}.int' INT; echo $$ > {name}.pid; while :; do sleep 60 & wait; done"
+depends_on = []
+prompt_after = ""
+"""
+
+
+@pytest.mark.slow
+def test_ctrl_c_pressed_again_while_the_run_stops_still_leaves_it_aborted(ws: Workspace) -> None:
+    """A command that ignores the interrupt keeps the stopping run waiting for the kill that
+    follows; an operator presses CTRL-C again meanwhile, and the run is recorded all the same."""
+    names = ("one", "two")
+    file = ws.runbook(SLEEPERS.format(nodes="\n".join(STUBBORN.format(name=n) for n in names)))
+    process = ws.spawn(file, "--parallel", "2")
+    try:
+        for name in names:
+            wait_for(ws.root / f"{name}.pid")
+        os.kill(process.pid, signal.SIGINT)
+        wait_for(ws.root / "one.int")  # the stopping run has interrupted its commands
+        os.kill(process.pid, signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130, stdout + stderr
+    run_id = ws.last_run()
+    assert ws.status(run_id) == "ABORTED"
+    assert ws.states(run_id) == {name: "interrupted" for name in names} | {"after": "pending"}
+    assert f"playbook resume {file} {run_id}" in stdout
