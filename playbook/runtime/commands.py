@@ -251,11 +251,13 @@ def _stop_group(process: subprocess.Popen[bytes], first: signal.Signals) -> None
         os.killpg(process.pid, first)
     except ProcessLookupError:
         return
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=KILL_GRACE_S)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=KILL_GRACE_S)
+    finally:  # a second CTRL-C during the grace period kills at once
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def _run_attached(
@@ -300,7 +302,9 @@ def _end_attached(process: subprocess.Popen[bytes]) -> None:
     group, so only the command itself is signalled, not its group."""
     process.terminate()
     try:
-        process.wait(timeout=KILL_GRACE_S)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=KILL_GRACE_S)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

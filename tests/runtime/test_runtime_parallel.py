@@ -308,15 +308,19 @@ prompt_after = ""
 
 
 @pytest.mark.slow
-def test_ctrl_c_pressed_again_while_the_run_stops_still_leaves_it_aborted(ws: Workspace) -> None:
+@pytest.mark.parametrize("names", [("one",), ("one", "two")], ids=["sequential", "parallel"])
+def test_ctrl_c_pressed_again_while_the_run_stops_still_leaves_it_aborted(
+    ws: Workspace, names: tuple[str, ...]
+) -> None:
     """A command that ignores the interrupt keeps the stopping run waiting for the kill that
-    follows; an operator presses CTRL-C again meanwhile, and the run is recorded all the same."""
-    names = ("one", "two")
+    follows; an operator presses CTRL-C again meanwhile, and the run is recorded all the same,
+    with no command left behind."""
     file = ws.runbook(SLEEPERS.format(nodes="\n".join(STUBBORN.format(name=n) for n in names)))
-    process = ws.spawn(file, "--parallel", "2")
+    process = ws.spawn(file, "--parallel", str(len(names)))
     try:
         for name in names:
             wait_for(ws.root / f"{name}.pid")
+        pids = [int((ws.root / f"{name}.pid").read_text()) for name in names]
         os.kill(process.pid, signal.SIGINT)
         wait_for(ws.root / "one.int")  # the stopping run has interrupted its commands
         os.kill(process.pid, signal.SIGINT)
@@ -328,3 +332,4 @@ def test_ctrl_c_pressed_again_while_the_run_stops_still_leaves_it_aborted(ws: Wo
     assert ws.status(run_id) == "ABORTED"
     assert ws.states(run_id) == {name: "interrupted" for name in names} | {"after": "pending"}
     assert f"playbook resume {file} {run_id}" in stdout
+    assert not any(alive(pid) for pid in pids)
