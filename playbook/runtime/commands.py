@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
 import os
 import selectors
 import signal
@@ -247,16 +248,24 @@ def _pump(
 
 def _stop_group(process: subprocess.Popen[bytes], first: signal.Signals) -> None:
     """Signal the whole group, then SIGKILL whatever is left after a grace period."""
+    _end(process, first, functools.partial(os.killpg, process.pid))
+
+
+def _end(
+    process: subprocess.Popen[bytes], first: signal.Signals, send: Callable[[int], None]
+) -> None:
+    """Send `first`, then SIGKILL after a grace period (at once if interrupted meanwhile: a
+    second CTRL-C hastens the end rather than leaving the command running)."""
     try:
-        os.killpg(process.pid, first)
+        send(first)
     except ProcessLookupError:
         return
     try:
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=KILL_GRACE_S)
-    finally:  # a second CTRL-C during the grace period kills at once
+    finally:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
+            send(signal.SIGKILL)
         process.wait()
 
 
@@ -298,13 +307,6 @@ def _run_attached(
 
 
 def _end_attached(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, then SIGKILL after a grace period. The command shares the runner's process
-    group, so only the command itself is signalled, not its group."""
-    process.terminate()
-    try:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=KILL_GRACE_S)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    """The command shares the runner's process group: only the command itself is signalled
+    (`send_signal` does nothing once it has ended)."""
+    _end(process, signal.SIGTERM, process.send_signal)
