@@ -26,7 +26,7 @@ from playbook.cli.state import open_state, state_flag, state_option
 from playbook.cli.variables import bind, variable_options
 from playbook.compiler import CompileResult, load_program
 from playbook.compiler.ir import Program, RunStatus
-from playbook.diagnostics import PlaybookError
+from playbook.diagnostics import PlaybookError, did_you_mean
 from playbook.plugins import PluginRegistry, check_program
 from playbook.runtime.commands import Stopped
 from playbook.runtime.display import Display, themed_console
@@ -195,7 +195,9 @@ class RunStatusType(click.ParamType):
         try:
             return RunStatus(str(value).upper())
         except ValueError:
-            self.fail(f"{value!r} is not one of {', '.join(RunStatus)}", param, ctx)
+            close = did_you_mean(str(value).upper(), [status.value for status in RunStatus])
+            listed = f"{value!r} is not one of {', '.join(RunStatus)}"
+            self.fail(f"{listed}; {close}" if close else listed, param, ctx)
 
     def shell_complete(
         self, ctx: click.Context, param: click.Parameter, incomplete: str

@@ -240,7 +240,11 @@ def test_set_status_names_the_statuses_as_the_documentation_writes_them() -> Non
     assert "FILE RUN_ID {RUNNING|OK|NOK|ABORTED}" in usage.stdout
     wrong = invoke("set-status", "f.playbook.toml", "1", "done")
     assert wrong.code == 2
-    assert "'done' is not one of RUNNING, OK, NOK, ABORTED" in wrong.stderr
+    assert "'done' is not one of RUNNING, OK, NOK, ABORTED\n" in wrong.stderr
+    typo = invoke("set-status", "f.playbook.toml", "1", "abortd")
+    assert "'abortd' is not one of RUNNING, OK, NOK, ABORTED; did you mean 'ABORTED'?" in (
+        typo.stderr
+    )
 
 
 def test_shell_completion_lists_every_command_and_each_choice() -> None:
