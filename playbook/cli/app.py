@@ -51,6 +51,8 @@ class PlaybookGroup(click.Group):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lazy_commands: dict[str, LazyCommand] = {}
+        #: The name of the last command resolved, once it is known to exist.
+        self.resolved_name: str | None = None
 
     def add_lazy_commands(self, commands: Iterable[LazyCommand]) -> None:
         self.lazy_commands.update((command.name, command) for command in commands)
@@ -72,7 +74,9 @@ class PlaybookGroup(click.Group):
         if name[:1].isalnum() and not ctx.resilient_parsing and not self.get_command(ctx, name):
             hint = did_you_mean(name, self.list_commands(ctx))
             ctx.fail(f"No such command {name!r}" + (f": {hint}" if hint else "."))
-        return super().resolve_command(ctx, args)
+        resolved = super().resolve_command(ctx, args)
+        self.resolved_name = resolved[0]
+        return resolved
 
     def _short_helps(self, ctx: click.Context, prefix: str = "") -> list[tuple[str, str]]:
         """(name, short help) of every command starting with `prefix`, importing none."""

@@ -8,7 +8,6 @@ or a variable's line needs. A compilation without problems never scans a node ta
 
 from __future__ import annotations
 
-import bisect
 import functools
 import hashlib
 import re
@@ -25,8 +24,6 @@ from playbook.diagnostics import Diagnostic, PlaybookError, Severity, did_you_me
 _TABLE_HEADER = re.compile(
     r"""^\s*\[(?!\[)\s*(?P<name>(?:"(?:\\.|[^"\\])*"|'[^']*'|[^\]"'])+?)\s*\]\s*(#.*)?$"""
 )
-#: The same header, found anywhere in a text (its line is that of its name).
-_HEADERS = re.compile(_TABLE_HEADER.pattern, re.MULTILINE)
 _MULTILINE_STRING = re.compile(r'"""[\s\S]*?(?<!\\)"""|\'\'\'[\s\S]*?\'\'\'')
 _BARE_PATH = re.compile(r"[A-Za-z0-9_\-. \t]+")
 #: A key TOML reads without quotes.
@@ -66,28 +63,22 @@ class SourceMap:
 
     @classmethod
     def of(cls, text: str, lines: list[str]) -> SourceMap:
-        strings = (
-            [(m.start(), m.end()) for m in _MULTILINE_STRING.finditer(text)]
-            if '"""' in text or "'''" in text
-            else []
-        )
-        starts = [start for start, _ in strings]
+        hidden = _string_lines(text) if '"""' in text or "'''" in text else frozenset()
         tables: dict[TablePath, int] = {}
-        line, counted = 1, 0
-        for header in _HEADERS.finditer(text):
-            name = header.group("name")
-            if "\n" in name:
+        for number, line in enumerate(lines, 1):
+            # Only a line whose first visible character is "[" may be a header.
+            if line[:1] != "[" and not (line[:1].isspace() and line.lstrip()[:1] == "["):
                 continue
-            at = header.start("name")
-            if starts:
-                inside = bisect.bisect_right(starts, at) - 1
-                if inside >= 0 and at < strings[inside][1]:
-                    continue  # a line of a multi-line string that looks like a header
-            line += text.count("\n", counted, at)
-            counted = at
-            path = _table_path(name)
-            if path not in tables:
-                tables[path] = line
+            if number in hidden:
+                continue  # a line of a multi-line string that looks like a header
+            if line[-1:] == "]" and BARE_KEY.fullmatch(line, 1, len(line) - 1):
+                path: TablePath = (line[1:-1],)  # most headers: [name], nothing around it
+            else:
+                header = _TABLE_HEADER.match(line)
+                if header is None:
+                    continue
+                path = _table_path(header.group("name"))
+            tables.setdefault(path, number)
         return cls(lines, tables)
 
     def keys(self, table: TablePath) -> dict[str, tuple[int, int]]:
@@ -263,6 +254,18 @@ class Findings:
 
 def in_file_order(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> list[Diagnostic]:
     return sorted(diagnostics, key=lambda d: (d.line or 0, d.column or 0))
+
+
+def _string_lines(text: str) -> frozenset[int]:
+    """The lines that start inside a multi-line string (the second line of one onwards)."""
+    inside: set[int] = set()
+    line, counted = 1, 0
+    for string in _MULTILINE_STRING.finditer(text):
+        line += text.count("\n", counted, string.start())
+        last = line + text.count("\n", string.start(), string.end())
+        inside.update(range(line + 1, last + 1))
+        line, counted = last, string.end()
+    return frozenset(inside)
 
 
 def text_lines(text: str) -> list[str]:

@@ -7,6 +7,7 @@ interpreter imports on its own, so the test sees exactly what Playbook loaded.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import subprocess
 import sys
@@ -255,3 +256,28 @@ def test_shell_completion_lists_every_command_and_each_choice() -> None:
     assert complete("playbook view-dag f --format ") == ["png", "svg", "dot", "mmd"]
     assert complete("playbook set-status f 1 ") == ["RUNNING", "OK", "NOK", "ABORTED"]
     assert complete("playbook set-status f 1 a") == ["ABORTED"]
+
+
+@pytest.mark.slow
+def test_validate_and_compile_end_quickly_without_losing_output_or_exit_codes(
+    processes: Processes, tmp_path: Path
+) -> None:
+    """They end without Python's teardown: what they printed must still be whole."""
+    steps = "".join(
+        f'\n[step{n}]\ntype = "Command"\ncommand_name = "echo {n}"\nprompt_after = ""\n'
+        for n in range(2000)
+    )
+    large = tmp_path / "large.playbook.toml"
+    large.write_text('[runbook]\ntitle = "Large"\n' + steps, encoding="utf-8")
+    compiled = processes.run(playbook_command("compile", large), cwd=tmp_path)
+    assert compiled.returncode == 0, compiled.stderr
+    assert len(json.loads(compiled.stdout)["nodes"]) == 2000  # the last buffered bytes too
+
+    valid = processes.run(playbook_command("validate", large), cwd=tmp_path)
+    assert (valid.returncode, valid.stdout.splitlines()[0]) == (0, f"{large}: valid")
+
+    broken = tmp_path / "broken.playbook.toml"
+    broken.write_text(PLAIN.replace('type = "Command"', 'type = "Comand"', 1), encoding="utf-8")
+    invalid = processes.run(playbook_command("validate", broken), cwd=tmp_path)
+    assert invalid.returncode == 1
+    assert invalid.stderr.rstrip().endswith(f"{broken}: 1 error")

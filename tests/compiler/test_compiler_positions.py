@@ -1,0 +1,49 @@
+"""Each node's line in the IR is the line of its table header, however the file is written."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from playbook.compiler import compile
+
+#: How a header for node id `{0}` may be written; each is one line.
+HEADER_STYLES = ("[{0}]", "  [{0}]", '["{0}"]', "[ {0} ]", "[{0}]  # a comment", "\t[{0}]")
+#: Lines inside a multi-line string that look like headers, and are not.
+DECOYS = ("[decoy]", "  [step_0]", '["quoted decoy"]', "[runbook]")
+
+
+@st.composite
+def runbooks(draw: st.DrawFn) -> tuple[str, dict[str, int]]:
+    """The text of a runbook and the line each node's header is on."""
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    lines = ["[runbook]", 'title = "Positions"']
+    expected: dict[str, int] = {}
+    for number in range(draw(st.integers(1, 6))):
+        node_id = f"step_{number}"
+        lines.append("")
+        expected[node_id] = len(lines) + 1
+        lines.append(draw(st.sampled_from(HEADER_STYLES)).format(node_id))
+        lines.append('type = "Command"')
+        lines.append(f'command_name = "echo {number}"')
+        if draw(st.booleans()):
+            quote = draw(st.sampled_from(['"""', "'''"]))
+            decoys = draw(st.lists(st.sampled_from(DECOYS), min_size=1, max_size=3))
+            lines += [f"description = {quote}", *decoys, f"done{quote}"]
+    return newline.join(lines) + newline, expected
+
+
+@given(runbooks())
+def test_each_node_is_placed_at_its_header(case: tuple[str, dict[str, int]]) -> None:
+    text, expected = case
+    program = compile(text, "positions.playbook.toml").program
+    assert {node.id: node.line for node in program.nodes} == expected
+
+
+def test_a_header_inside_a_multiline_string_is_text_not_a_table() -> None:
+    text = (
+        '[runbook]\ntitle = "T"\n\n[first]\ntype = "Command"\ncommand_name = "true"\n'
+        'description = """\n[second]\n"""\n\n[second]\ntype = "Command"\ncommand_name = "x"\n'
+    )
+    program = compile(text, "decoy.playbook.toml").program
+    assert [(node.id, node.line) for node in program.nodes] == [("first", 4), ("second", 11)]
