@@ -184,14 +184,18 @@ class NodeBase:
         """True unless the node is certainly not critical: a templated flag may render to true."""
         return self.critical is not False
 
-    def templates(self) -> Iterator[tuple[str, str]]:
-        """(field path, text) of every string a run renders, tables walked key by key."""
-        for name in (*self.TEXT_FIELDS, *self.TYPED_FIELDS):
-            value = getattr(self, name)
-            if isinstance(value, str):
-                yield name, value
+    def templates(self) -> list[tuple[str, str]]:
+        """(field path, text) of every string a run renders that may hold a template (has a
+        brace), tables walked key by key: a list, as the compiler asks every node."""
+        values = self.__dict__
+        found = [
+            (name, value)
+            for name in _RENDERED_FIELDS[type(self)]
+            if isinstance(value := values[name], str) and "{" in value
+        ]
         for name in self.TABLE_FIELDS:
-            yield from strings_of(getattr(self, name), name)
+            found += [(path, text) for path, text in strings_of(values[name], name) if "{" in text]
+        return found
 
     def to_json(self) -> dict[str, Any]:
         data = {"type": self.type}
@@ -242,6 +246,8 @@ NODE_CLASSES: dict[str, type[ManualNode | CommandNode | FunctionNode]] = {
 NODE_TYPES = tuple(NODE_CLASSES)
 #: The fields of each node class, all of which `NodeBase.assembled` needs.
 _FIELD_NAMES = {cls: frozenset(item.name for item in fields(cls)) for cls in NODE_CLASSES.values()}
+#: The fields of each node class rendered as one text each (tables are walked).
+_RENDERED_FIELDS = {cls: (*cls.TEXT_FIELDS, *cls.TYPED_FIELDS) for cls in NODE_CLASSES.values()}
 
 
 def node_from_json(data: dict[str, Any]) -> Node:

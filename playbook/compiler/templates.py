@@ -33,9 +33,9 @@ def check_templates(unit: Unit) -> Unit:
             checker.check(text, ("runbook", "plugin_config"), where, f"plugin_config.{where}")
     for node in unit.nodes:
         for field, text in node.templates():
-            # Most fields are plain text, and most templates are fine: a field's location and
-            # wording are worked out for a problem only.
-            problems = checker.problems(text) if "{" in text else None
+            # Most templates are fine: a field's location and wording are worked out for a
+            # problem only.
+            problems = checker.problems(text)
             if problems:
                 checker.report(
                     problems, text, (node.id,), field, f"node {node.id!r} field {field!r}"

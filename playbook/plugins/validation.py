@@ -15,12 +15,31 @@ from typing import Any
 
 from playbook.compiler.ir import Node, Program, Runbook
 from playbook.diagnostics import Diagnostic, Severity
-from playbook.domain.plugins import PluginError
+from playbook.domain.plugins import FunctionSignature, PluginError, PluginMetadata
 from playbook.plugins.binding import bind, unknown_function
 from playbook.plugins.execution import config_owner, effective_config, uses_environment
 from playbook.plugins.registry import PluginRegistry
-from playbook.plugins.schema import config_schema, function_schema
+from playbook.plugins.schema import Schema, config_schema, function_schema
 from playbook.templating import is_template
+
+
+class SchemaCache:
+    """Each plugin's schemas, read from its metadata once for every node that calls it."""
+
+    def __init__(self) -> None:
+        self._config: dict[str, Schema] = {}
+        self._functions: dict[tuple[str, str], Schema] = {}
+
+    def config(self, plugin: str, metadata: PluginMetadata) -> Schema:
+        if plugin not in self._config:
+            self._config[plugin] = config_schema(metadata)
+        return self._config[plugin]
+
+    def function(self, plugin: str, function: str, signature: FunctionSignature) -> Schema:
+        key = (plugin, function)
+        if key not in self._functions:
+            self._functions[key] = function_schema(signature)
+        return self._functions[key]
 
 
 def check_function_node(
@@ -32,8 +51,10 @@ def check_function_node(
     config: Mapping[str, Any] | None = None,
     file: str | None = None,
     line: int | None = None,
+    schemas: SchemaCache | None = None,
 ) -> list[Diagnostic]:
-    """Every problem with calling `plugin.function(**params)` configured with `config`."""
+    """Every problem with calling `plugin.function(**params)` configured with `config`;
+    `schemas` shares the plugins' schemas between the calls for the nodes of one runbook."""
 
     def located(error: PluginError, severity: Severity = "error") -> Diagnostic:
         return Diagnostic(error.message, file=file, line=line, hint=error.hint, severity=severity)
@@ -43,8 +64,9 @@ def check_function_node(
     except PluginError as error:
         return [located(error)]
     config = config or {}
+    schemas = schemas or SchemaCache()
     settings = bind(
-        config_schema(metadata),
+        schemas.config(plugin, metadata),
         config,
         config_owner(plugin),
         kind="config key",
@@ -58,7 +80,7 @@ def check_function_node(
     if signature is None:
         return [located(unknown_function(metadata, plugin, function)), *configured]
     call = bind(
-        function_schema(signature),
+        schemas.function(plugin, function, signature),
         params,
         f"{plugin}.{function}",
         deferred=_known_at_run_time(params),
@@ -77,6 +99,7 @@ def check_nodes(
     """Every Function node among `nodes` checked against the installed plugins (`validate`
     checks the nodes of a runbook that does not compile too)."""
     found: list[Diagnostic] = []
+    schemas = SchemaCache()
     for node in nodes:
         if node.type == "Function" and node.plugin and node.function:
             problems = check_function_node(
@@ -87,6 +110,7 @@ def check_nodes(
                 config=effective_config(node.plugin, node.plugin_config, runbook.plugin_config),
                 file=file,
                 line=node.line,
+                schemas=schemas,
             )
             found += [replace(d, message=f"node {node.id!r}: {d.message}") for d in problems]
     return found

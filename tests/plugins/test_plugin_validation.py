@@ -267,3 +267,40 @@ def test_a_plugin_without_a_config_schema_accepts_any_config(registry: PluginReg
         check_function_node(registry, "my-plugin", "my_function", {"input": "x"}, config=config)
         == []
     )
+
+
+def test_nodes_calling_one_plugin_are_each_checked_against_their_own_function(
+    registry: PluginRegistry,
+) -> None:
+    """The nodes of a runbook share each plugin's schemas, never one another's verdicts."""
+    from playbook.compiler import compile
+    from playbook.plugins import check_nodes
+
+    calls = [
+        ("python", "notify", '{ message = "hi" }', None),
+        ("python", "sleep", '{ message = "hi" }', None),
+        ("python", "sleep", "{ seconds = 3 }", None),
+        ("python", "notify", "{ seconds = 3 }", None),
+        ("http", "get", '{ url = "http://127.0.0.1/" }', "{ timeout = 0 }"),
+        ("http", "get", '{ url = "http://127.0.0.1/" }', "{ timeout = 2 }"),
+    ]
+    text = '[runbook]\ntitle = "Shared"\n'
+    for number, (plugin, function, params, config) in enumerate(calls):
+        text += (
+            f'\n[n{number}]\ntype = "Function"\nplugin = "{plugin}"\nfunction = "{function}"\n'
+            f'function_params = {params}\nprompt_after = ""\n'
+        )
+        if config is not None:
+            text += f"plugin_config = {config}\n"
+    program = compile(text, "shared.playbook.toml").program
+    problems = check_nodes(registry, program.runbook, program.nodes, "shared.playbook.toml")
+    assert [(d.line, d.message) for d in problems] == [
+        (11, "node 'n1': python.sleep: unknown parameter 'message'"),
+        (11, "node 'n1': python.sleep: missing required parameter 'seconds' (int)"),
+        (25, "node 'n3': python.notify: unknown parameter 'seconds'"),
+        (25, "node 'n3': python.notify: missing required parameter 'message' (str)"),
+        (
+            32,
+            "node 'n4': plugin_config of 'http': config key 'timeout' must be at least 0.001, got 0",
+        ),
+    ]
