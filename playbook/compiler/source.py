@@ -1,9 +1,9 @@
 """Loading a runbook's TOML and finding where each table and key was written.
 
 tomli gives values but no positions. A `Source` finds them in the text only when asked: the
-table headers (every node's line is in the IR) with one pass of a regular expression over the
-whole text, and the keys of one table by scanning that table's lines, which only a diagnostic
-or a variable's line needs. A compilation without problems never scans a node table's keys.
+table headers (every node's line is in the IR) with one pass over the lines, reading only
+those that start with "[", and the keys of one table by scanning that table's lines, which
+only a diagnostic or a variable's line needs. A compilation without problems never scans a node table's keys.
 """
 
 from __future__ import annotations
