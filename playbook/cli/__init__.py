@@ -31,7 +31,7 @@ cli.add_lazy_commands(COMMANDS)
 #: Commands that hold nothing open when they return (no database, run, plugin call or
 #: thread), so their process may end without freeing what they built one object at a time:
 #: for a large runbook, that teardown is a tenth of validating it.
-ENDS_WITH_OUTPUT = frozenset({"compile", "validate"})
+ENDS_WITH_OUTPUT = frozenset({"compile", "plan", "validate"})
 
 
 def main() -> None:

@@ -259,7 +259,7 @@ def test_shell_completion_lists_every_command_and_each_choice() -> None:
 
 
 @pytest.mark.slow
-def test_validate_and_compile_end_quickly_without_losing_output_or_exit_codes(
+def test_validate_compile_and_plan_end_quickly_without_losing_output_or_exit_codes(
     processes: Processes, tmp_path: Path
 ) -> None:
     """They end without Python's teardown: what they printed must still be whole."""
@@ -275,6 +275,11 @@ def test_validate_and_compile_end_quickly_without_losing_output_or_exit_codes(
 
     valid = processes.run(playbook_command("validate", large), cwd=tmp_path)
     assert (valid.returncode, valid.stdout.splitlines()[0]) == (0, f"{large}: valid")
+    planned = processes.run(playbook_command("plan", large), cwd=tmp_path)
+    assert planned.returncode == 0, planned.stderr
+    assert planned.stdout.rstrip().endswith(
+        "a failure asks: retry, skip (not for critical nodes) or abort"
+    )
 
     broken = tmp_path / "broken.playbook.toml"
     broken.write_text(PLAIN.replace('type = "Command"', 'type = "Comand"', 1), encoding="utf-8")
