@@ -9,7 +9,6 @@ remember to.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -88,14 +87,3 @@ class Redactor:
         if not any(form in text for form in self.forms):
             return text
         return json.dumps(self.data(json.loads(text)), ensure_ascii=False)
-
-
-class RedactingFormatter(logging.Formatter):
-    """A log formatter whose every line, traceback included, is redacted."""
-
-    def __init__(self, fmt: str, redactor: Redactor) -> None:
-        super().__init__(fmt)
-        self.redactor = redactor
-
-    def format(self, record: logging.LogRecord) -> str:
-        return self.redactor(super().format(record))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from playbook.diagnostics import did_you_mean
 from playbook.domain.plugins import (
@@ -22,10 +21,8 @@ from playbook.domain.plugins import (
     PluginNotFoundError,
 )
 from playbook.plugins.binding import join_hints
+from playbook.plugins.entry_points import EntryPoint, entry_points
 from playbook.plugins.schema import metadata_problems
-
-if TYPE_CHECKING:
-    from importlib.metadata import EntryPoint
 
 GROUP = "playbook.plugins"
 
@@ -44,16 +41,14 @@ class PluginSource:
 
     @classmethod
     def of(cls, entry: EntryPoint) -> PluginSource:
-        dist = entry.dist
-        package = f"{dist.name} {dist.version}" if dist is not None else "an unknown package"
-        return cls(entry.name, entry.value, package)
+        return cls(entry.name, entry.value, entry.package)
 
 
 class PluginRegistry:
     """The installed plugins; load results are cached per registry, never globally.
 
     The installed packages are read on first use: a command whose runbook calls no plugin
-    never pays for scanning them (nor for importing `importlib.metadata`).
+    never pays for scanning them.
     """
 
     def __init__(self, entries: Iterable[EntryPoint] | None = None) -> None:
@@ -63,11 +58,7 @@ class PluginRegistry:
     @functools.cached_property
     def _entries(self) -> dict[str, list[EntryPoint]]:
         """The entry points by plugin name, read from the installed packages on first use."""
-        found = self._given
-        if found is None:
-            from importlib.metadata import entry_points
-
-            found = entry_points(group=GROUP)
+        found = self._given if self._given is not None else entry_points(GROUP)
         entries: dict[str, list[EntryPoint]] = {}
         for entry in found:
             entries.setdefault(entry.name, []).append(entry)

@@ -16,7 +16,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from playbook.diagnostics import PlaybookError
-from playbook.redaction import RedactingFormatter, Redactor
+from playbook.redaction import Redactor
 from playbook.settings.model import LoggingSettings
 
 LOGGER = "playbook"
@@ -24,6 +24,17 @@ FILE_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 CONSOLE_FORMAT = "%(levelname)s: %(message)s"
 #: The run's own records (node failures, how the run ended): the display already shows them.
 RUN_LOGGER = "playbook.run"
+
+
+class RedactingFormatter(logging.Formatter):
+    """A log formatter whose every line, traceback included, is redacted."""
+
+    def __init__(self, fmt: str, redactor: Redactor) -> None:
+        super().__init__(fmt)
+        self.redactor = redactor
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.redactor(super().format(record))
 
 
 def _private(path: str, flags: int) -> int:

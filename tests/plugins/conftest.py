@@ -25,7 +25,7 @@ from playbook.plugins import PluginRegistry
 def install_plugin(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Callable[..., None]]:
-    """Install a plugin package made of `code`, visible to `importlib.metadata` like a real one."""
+    """Install a plugin package made of `code`, found like a real one."""
     site = tmp_path / "site"
     site.mkdir()
     monkeypatch.syspath_prepend(str(site))

@@ -1,0 +1,131 @@
+"""The entry points of one group, read from the installed packages' metadata folders.
+
+`importlib.metadata` imports the email, zipfile and csv packages before it reads a single file,
+which is a tenth of validating a small runbook. Playbook needs one group, the package that
+declares each entry point and a way to load it. It reads them where installers write them, as
+`importlib.metadata` does: the `entry_points.txt` of each `NAME-VERSION.dist-info` folder (or
+`.egg-info`, or an egg's `EGG-INFO`) on `sys.path`, a package found in an earlier folder hiding
+any later copy of it. Zip archives on `sys.path` (zipped eggs included) are not searched.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+import re
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_METADATA_SUFFIXES = (".dist-info", ".egg-info")
+#: The files that hold a package's name and version, in each kind of folder.
+_METADATA_FILES = ("METADATA", "PKG-INFO")
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    """One `name = module:attribute` line of a group."""
+
+    name: str
+    #: "module:attribute", as written.
+    value: str
+    #: The metadata folder of the package that declares it.
+    folder: Path
+
+    @functools.cached_property
+    def package(self) -> str:
+        """The declaring package's "name version", read from its metadata when first asked."""
+        headers = _headers(self.folder)
+        name, version = headers.get("name"), headers.get("version")
+        if name is None or version is None:
+            return f"the package of {self.folder.name}"
+        return f"{name} {version}"
+
+    def load(self) -> Any:
+        """The object the entry point names, its module imported."""
+        module, _, attribute = self.value.partition(":")
+        target = importlib.import_module(module.strip())
+        for part in attribute.strip().split(".") if attribute.strip() else ():
+            target = getattr(target, part)
+        return target
+
+
+def entry_points(group: str, path: Sequence[str] | None = None) -> list[EntryPoint]:
+    """Every entry point of `group` declared by the packages installed on `path` (sys.path)."""
+    return [entry for folder in _package_folders(path) for entry in _read_group(folder, group)]
+
+
+def _package_folders(path: Sequence[str] | None) -> Iterator[Path]:
+    """The metadata folder of each installed package, the first copy of each only."""
+    seen: set[str] = set()
+    for place in sys.path if path is None else path:
+        try:
+            names = os.listdir(place or ".")
+        except OSError:
+            continue  # a folder that does not exist, or a zip archive
+        egg = os.path.basename(place).lower().endswith(".egg")
+        for name in names:
+            folder = Path(place or ".", name)
+            package = _package_of(folder, egg)
+            if package is None or package in seen:
+                continue
+            seen.add(package)
+            yield folder
+
+
+def _package_of(folder: Path, in_egg: bool) -> str | None:
+    """The normalized name of the package whose metadata `folder` is, None for anything else:
+    the part before the first "-" of NAME-VERSION.dist-info, or for an egg's EGG-INFO the name
+    its metadata gives."""
+    child = folder.name.lower()
+    if child.endswith(_METADATA_SUFFIXES):
+        return _normalized(child.rpartition(".")[0].partition("-")[0])
+    if in_egg and child == "egg-info":
+        return _normalized(_headers(folder).get("name", ""))
+    return None
+
+
+def _normalized(name: str) -> str:
+    """A package name as packaging compares them: case, '-', '_' and '.' do not matter."""
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def _read_group(folder: Path, group: str) -> list[EntryPoint]:
+    """The entries of `[group]` in the folder's entry_points.txt (an INI file)."""
+    try:
+        text = (folder / "entry_points.txt").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []  # no entry points, or a metadata file, not a folder
+    found = []
+    section = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+        elif section == group and "=" in line:
+            name, _, value = line.partition("=")
+            found.append(EntryPoint(name.strip(), value.strip(), folder))
+    return found
+
+
+def _headers(folder: Path) -> dict[str, str]:
+    """The `Key: value` lines that open a package's metadata, keys in lower case."""
+    for file in _METADATA_FILES:
+        try:
+            text = (folder / file).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        headers: dict[str, str] = {}
+        for line in text.splitlines():
+            if not line.strip():
+                break  # the headers end at the first empty line; the description follows
+            key, separator, value = line.partition(":")
+            if separator and not line[:1].isspace():
+                headers.setdefault(key.strip().lower(), value.strip())
+        return headers
+    return {}
