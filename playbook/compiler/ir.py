@@ -98,17 +98,22 @@ class Edge:
 
 @dataclass(frozen=True)
 class Trigger:
-    """The condition a ready node must satisfy to run: the AST and its text for display."""
+    """The condition a ready node must satisfy to run: the AST, and its text for display."""
 
     expr: ast.Expr
-    source: str
+
+    @functools.cached_property
+    def source(self) -> str:
+        """The condition as it is shown, written out when first shown: checking a runbook
+        shows none but those of the nodes it warns about."""
+        return self.expr.to_text()
 
     def to_json(self) -> dict[str, Any]:
         return {"source": self.source, "ast": self.expr.to_json()}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Trigger:
-        return cls(ast.from_json(data["ast"]), data["source"])
+        return cls(ast.from_json(data["ast"]))
 
 
 class NodeState(StrEnum):

@@ -52,7 +52,7 @@ class Links(NamedTuple):
                 return None
         else:
             expr = BoolOp("and", (outcomes, when))
-        return Trigger(expr, expr.to_text())
+        return Trigger(expr)
 
 
 @dataclass(frozen=True)
