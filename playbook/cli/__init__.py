@@ -46,6 +46,8 @@ def main() -> None:
 def _exit_at_once(code: int) -> None:
     """Flush what was printed, then end the process without Python's teardown."""
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:
+            continue  # closed before the start (`2>&-`): Python gives no stream at all
         # A closed pipe (`playbook validate … | head`): nothing more can be said.
         with suppress(OSError, ValueError):
             stream.flush()

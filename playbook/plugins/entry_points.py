@@ -21,6 +21,9 @@ from pathlib import Path
 from typing import Any
 
 _METADATA_SUFFIXES = (".dist-info", ".egg-info")
+#: What an entry point names, as the packaging specification writes it:
+#: "module.sub:attribute.sub [extra1, extra2]" (extras say what else to install: ignored).
+_REFERENCE = re.compile(r"(?P<module>[\w.]+)\s*(:\s*(?P<attribute>[\w.]+)\s*)?(\[.*\]\s*)?$")
 #: The files that hold a package's name and version, in each kind of folder.
 _METADATA_FILES = ("METADATA", "PKG-INFO")
 
@@ -46,10 +49,13 @@ class EntryPoint:
 
     def load(self) -> Any:
         """The object the entry point names, its module imported."""
-        module, _, attribute = self.value.partition(":")
-        target = importlib.import_module(module.strip())
-        for part in attribute.strip().split(".") if attribute.strip() else ():
-            target = getattr(target, part)
+        reference = _REFERENCE.match(self.value)
+        if reference is None:
+            raise ValueError(f"{self.value!r} is not written module:attribute")
+        target = importlib.import_module(reference.group("module"))
+        for part in (reference.group("attribute") or "").split("."):
+            if part:
+                target = getattr(target, part)
         return target
 
 
@@ -106,7 +112,7 @@ def _read_group(folder: Path, group: str) -> list[EntryPoint]:
         if not line or line.startswith(("#", ";")):
             continue
         if line.startswith("[") and line.endswith("]"):
-            section = line[1:-1].strip()
+            section = line.strip("[]")
         elif section == group and "=" in line:
             name, _, value = line.partition("=")
             found.append(EntryPoint(name.strip(), value.strip(), folder))

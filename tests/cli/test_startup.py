@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -288,3 +289,17 @@ def test_validate_compile_and_plan_end_quickly_without_losing_output_or_exit_cod
     invalid = processes.run(playbook_command("validate", broken), cwd=tmp_path)
     assert invalid.returncode == 1
     assert invalid.stderr.rstrip().endswith(f"{broken}: 1 error")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stream", ["1", "2"])
+def test_validate_ends_well_with_a_standard_stream_closed_from_the_start(
+    processes: Processes, tmp_path: Path, stream: str
+) -> None:
+    """Cron and daemons may start a command with no stdout or stderr at all (`>&-`)."""
+    plain = tmp_path / "plain.playbook.toml"
+    plain.write_text(PLAIN, encoding="utf-8")
+    command = shlex.join(playbook_command("validate", plain)) + f" {stream}>&-"
+    done = processes.run(["sh", "-c", command], cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr

@@ -38,6 +38,9 @@ def test_the_installed_packages_give_what_importlib_metadata_gives(group: str) -
     assert ours(group) == theirs(group)
 
 
+extras = st.sampled_from(["", " [pager]", "[pager,sms]"])
+
+
 @st.composite
 def packages(draw: st.DrawFn) -> tuple[str, str, str, str]:
     """(metadata folder, metadata file, metadata text, entry_points.txt text)."""
@@ -54,8 +57,9 @@ def packages(draw: st.DrawFn) -> tuple[str, str, str, str]:
     )
     metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\nName: not a header\n"
     entries = draw(st.lists(st.sampled_from(["one", "two", "three"]), max_size=3, unique=True))
-    lines = ["# written by a test", f"[{GROUP}]"]
-    lines += [f"{entry}  =  module_{entry}:Plugin" for entry in entries]
+    # A header with spaces inside its brackets names another group.
+    lines = ["# written by a test", draw(st.sampled_from([f"[{GROUP}]", f"[ {GROUP} ]"]))]
+    lines += [f"{entry}  =  module_{entry}:Plugin" + draw(extras) for entry in entries]
     lines += ["", "[console_scripts]", "tool = module_tool:main", "  # indented comment"]
     return folder, metadata_file, metadata, "\n".join(lines) + "\n"
 
@@ -103,12 +107,16 @@ def test_entries_load_what_they_name(tmp_path: Path, monkeypatch: pytest.MonkeyP
     info.mkdir()
     (info / "entry_points.txt").write_text(
         f"[{GROUP}]\nnested = named_module:Outer.Inner\nwhole = named_module\n"
+        # Extras name what else to install with the package: loading ignores them.
+        "extra = named_module : Outer [pager, sms]\nextra_whole = named_module [pager]\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "named_module", raising=False)
     loaded = {entry.name: entry.load() for entry in entry_points(GROUP)}
     assert loaded["nested"].__qualname__ == "Outer.Inner"
     assert loaded["whole"].__name__ == "named_module"
+    assert loaded["extra"].__qualname__ == "Outer"
+    assert loaded["extra_whole"] is loaded["whole"]
     # No METADATA: the package is named by its folder.
     assert {entry.package for entry in entry_points(GROUP)} == {"the package of " + info.name}
 
