@@ -4,8 +4,8 @@
 which is a tenth of validating a small runbook. Playbook needs one group, the package that
 declares each entry point and a way to load it. It reads them where installers write them, as
 `importlib.metadata` does: the `entry_points.txt` of each `NAME-VERSION.dist-info` folder (or
-`.egg-info`, or an egg's `EGG-INFO`) on `sys.path`, a package found in an earlier folder hiding
-any later copy of it. Zip archives on `sys.path` (zipped eggs included) are not searched.
+`.egg-info`, or an egg's `EGG-INFO`) in the folders and zip archives of `sys.path`, a package
+found in an earlier place hiding any later copy of it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,14 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import zipfile
+    from typing import TypeAlias
+
+    #: A package's metadata folder: on disk, or inside a zip archive on the path.
+    Folder: TypeAlias = Path | zipfile.Path
 
 _METADATA_SUFFIXES = (".dist-info", ".egg-info")
 #: What an entry point names, as the packaging specification writes it:
@@ -36,7 +43,7 @@ class EntryPoint:
     #: "module:attribute", as written.
     value: str
     #: The metadata folder of the package that declares it.
-    folder: Path
+    folder: Folder
 
     @functools.cached_property
     def package(self) -> str:
@@ -64,17 +71,12 @@ def entry_points(group: str, path: Sequence[str] | None = None) -> list[EntryPoi
     return [entry for folder in _package_folders(path) for entry in _read_group(folder, group)]
 
 
-def _package_folders(path: Sequence[str] | None) -> Iterator[Path]:
+def _package_folders(path: Sequence[str] | None) -> Iterator[Folder]:
     """The metadata folder of each installed package, the first copy of each only."""
     seen: set[str] = set()
     for place in sys.path if path is None else path:
-        try:
-            names = os.listdir(place or ".")
-        except OSError:
-            continue  # a folder that does not exist, or a zip archive
         egg = os.path.basename(place).lower().endswith(".egg")
-        for name in names:
-            folder = Path(place or ".", name)
+        for folder in _metadata_folders(place):
             package = _package_of(folder, egg)
             if package is None or package in seen:
                 continue
@@ -82,7 +84,33 @@ def _package_folders(path: Sequence[str] | None) -> Iterator[Path]:
             yield folder
 
 
-def _package_of(folder: Path, in_egg: bool) -> str | None:
+def _metadata_folders(place: str) -> list[Folder]:
+    """What may be a package's metadata among what a place on the path holds."""
+    try:
+        names = os.listdir(place or ".")
+    except NotADirectoryError:
+        return _archived_folders(place)
+    except OSError:
+        return []  # a folder that does not exist or cannot be read
+    return [Path(place or ".", name) for name in names if _may_be_metadata(name)]
+
+
+def _archived_folders(archive: str) -> list[Folder]:
+    """The same, at the top of a zip archive (a zipped egg or application)."""
+    import zipfile  # only for an archive on the path, which few installations have
+
+    try:
+        children = list(zipfile.Path(archive).iterdir())
+    except (OSError, zipfile.BadZipFile):
+        return []
+    return [child for child in children if child.is_dir() and _may_be_metadata(child.name)]
+
+
+def _may_be_metadata(name: str) -> bool:
+    return name.lower().endswith(_METADATA_SUFFIXES) or name.lower() == "egg-info"
+
+
+def _package_of(folder: Folder, in_egg: bool) -> str | None:
     """The normalized name of the package whose metadata `folder` is, None for anything else:
     the part before the first "-" of NAME-VERSION.dist-info, or for an egg's EGG-INFO the name
     its metadata gives."""
@@ -99,12 +127,12 @@ def _normalized(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
 
 
-def _read_group(folder: Path, group: str) -> list[EntryPoint]:
+def _read_group(folder: Folder, group: str) -> list[EntryPoint]:
     """The entries of `[group]` in the folder's entry_points.txt (an INI file)."""
     try:
         text = (folder / "entry_points.txt").read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return []  # no entry points, or a metadata file, not a folder
+    except (OSError, KeyError, UnicodeDecodeError):
+        return []  # no entry points (KeyError: none in an archive), or a file, not a folder
     found = []
     section = None
     for raw in text.splitlines():
@@ -119,12 +147,12 @@ def _read_group(folder: Path, group: str) -> list[EntryPoint]:
     return found
 
 
-def _headers(folder: Path) -> dict[str, str]:
+def _headers(folder: Folder) -> dict[str, str]:
     """The `Key: value` lines that open a package's metadata, keys in lower case."""
     for file in _METADATA_FILES:
         try:
             text = (folder / file).read_text(encoding="utf-8", errors="replace")
-        except OSError:
+        except (OSError, KeyError):
             continue
         headers: dict[str, str] = {}
         for line in text.splitlines():

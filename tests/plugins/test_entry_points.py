@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 from unittest import mock
 
@@ -46,12 +47,14 @@ def packages(draw: st.DrawFn) -> tuple[str, str, str, str]:
     """(metadata folder, metadata file, metadata text, entry_points.txt text)."""
     name = draw(st.sampled_from(NAMES))
     version = draw(st.sampled_from(["1.0", "2.0"]))
+    # Installers write a name's dashes as underscores in folder names: "-" ends the name.
+    escaped = name.replace("-", "_")
     folder, metadata_file = draw(
         st.sampled_from(
             [
-                (f"{name.replace('-', '_')}-{version}.dist-info", "METADATA"),
-                (f"{name}-{version}-py3.11.egg-info", "PKG-INFO"),
-                (f"{name}.egg-info", "PKG-INFO"),
+                (f"{escaped}-{version}.dist-info", "METADATA"),
+                (f"{escaped}-{version}-py3.11.egg-info", "PKG-INFO"),
+                (f"{escaped}.egg-info", "PKG-INFO"),
             ]
         )
     )
@@ -64,39 +67,51 @@ def packages(draw: st.DrawFn) -> tuple[str, str, str, str]:
     return folder, metadata_file, metadata, "\n".join(lines) + "\n"
 
 
-#: Each place on the path: a folder of packages, or an egg (a folder named like a package).
-places = st.lists(
-    st.one_of(
-        st.lists(packages(), max_size=4, unique_by=lambda package: package[0]),
-        st.tuples(st.sampled_from(NAMES), st.just("egg")),
-    ),
-    min_size=1,
-    max_size=3,
-)
+@st.composite
+def places(draw: st.DrawFn) -> tuple[str, dict[str, str]]:
+    """A place on the path: its name and its files. A site of packages, or an egg (a place
+    named like a package, holding its EGG-INFO)."""
+    if draw(st.booleans()):
+        name = draw(st.sampled_from(NAMES))
+        return f"{name}-1.0-py3.11.egg", {
+            "EGG-INFO/PKG-INFO": f"Name: {name}\nVersion: 1.0\n",
+            "EGG-INFO/entry_points.txt": f"[{GROUP}]\negg = egg:E\n",
+        }
+    files = {}
+    for folder, metadata_file, metadata, entries in draw(
+        st.lists(packages(), max_size=4, unique_by=lambda package: package[0])
+    ):
+        files[f"{folder}/{metadata_file}"] = metadata
+        files[f"{folder}/entry_points.txt"] = entries
+    return "site", files
+
+
+def stored(place: tuple[str, dict[str, str]], under: Path, as_archive: bool) -> str:
+    """The place written in a folder of its own under `under`, as a folder or a zip archive."""
+    name, files = place
+    under.mkdir()
+    if as_archive:
+        with zipfile.ZipFile(under / name, "w") as archive:
+            for relative, text in files.items():
+                archive.writestr(relative, text)
+    else:
+        for relative, text in files.items():
+            (under / name / relative).parent.mkdir(parents=True, exist_ok=True)
+            (under / name / relative).write_text(text)
+    return str(under / name)
 
 
 @settings(deadline=None)
-@given(places)
+@given(st.lists(st.tuples(places(), st.booleans()), min_size=1, max_size=3))
 def test_any_layout_of_packages_gives_what_importlib_metadata_gives(layout: list) -> None:
-    """Several spellings of one package, on one folder or several, as dist-info, egg-info or
-    eggs: the same entry points, each from the same copy of its package."""
+    """Several spellings of one package, in one place or several, as dist-info, egg-info or
+    eggs, in folders or zip archives: the same entry points, each from the same copy of its
+    package."""
     with tempfile.TemporaryDirectory() as name:
-        path = []
-        for number, place in enumerate(layout):
-            if isinstance(place, tuple):
-                egg = Path(name, f"egg{number}", f"{place[0]}-1.0-py3.11.egg")
-                (egg / "EGG-INFO").mkdir(parents=True)
-                (egg / "EGG-INFO" / "PKG-INFO").write_text(f"Name: {place[0]}\nVersion: 1.0\n")
-                (egg / "EGG-INFO" / "entry_points.txt").write_text(f"[{GROUP}]\negg = egg:E\n")
-                path.append(str(egg))
-                continue
-            folder = Path(name, f"site{number}")
-            folder.mkdir()
-            for metadata_folder, metadata_file, metadata, entries in place:
-                (folder / metadata_folder).mkdir()
-                (folder / metadata_folder / metadata_file).write_text(metadata)
-                (folder / metadata_folder / "entry_points.txt").write_text(entries)
-            path.append(str(folder))
+        path = [
+            stored(place, Path(name, f"place{number}"), as_archive)
+            for number, (place, as_archive) in enumerate(layout)
+        ]
         with mock.patch.object(sys, "path", path):
             assert ours(GROUP) == theirs(GROUP)
 
@@ -121,8 +136,28 @@ def test_entries_load_what_they_name(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert {entry.package for entry in entry_points(GROUP)} == {"the package of " + info.name}
 
 
-def test_places_that_are_no_folders_are_passed_over(tmp_path: Path) -> None:
-    archive = tmp_path / "bundle.zip"
-    archive.write_bytes(b"PK\x05\x06" + bytes(18))
+def test_places_holding_no_package_give_no_entry_points(tmp_path: Path) -> None:
+    empty_archive = tmp_path / "empty.zip"
+    empty_archive.write_bytes(b"PK\x05\x06" + bytes(18))
+    not_an_archive = tmp_path / "notes.txt"
+    not_an_archive.write_text("not a zip archive")
     (tmp_path / "file.egg-info").write_text("Name: file\nVersion: 1\n")
-    assert entry_points(GROUP, [str(archive), str(tmp_path / "missing"), str(tmp_path)]) == []
+    places = [empty_archive, not_an_archive, tmp_path / "missing", tmp_path]
+    assert entry_points(GROUP, [str(place) for place in places]) == []
+
+
+def test_a_package_inside_a_zip_archive_is_found_and_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A zip application carries its packages in the archive it runs from."""
+    archive = tmp_path / "bundle.pyz"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("zipped_plugin.py", "class Plugin:\n    pass\n")
+        bundle.writestr("zipped-2.0.dist-info/METADATA", "Name: zipped\nVersion: 2.0\n")
+        bundle.writestr(
+            "zipped-2.0.dist-info/entry_points.txt", f"[{GROUP}]\nz = zipped_plugin:Plugin\n"
+        )
+    monkeypatch.syspath_prepend(str(archive))
+    monkeypatch.delitem(sys.modules, "zipped_plugin", raising=False)
+    [entry] = entry_points(GROUP)
+    assert (entry.name, entry.package, entry.load().__name__) == ("z", "zipped 2.0", "Plugin")
