@@ -4,18 +4,25 @@ Generates runbooks of 1,000, 10,000 and 100,000 nodes with random dependencies (
 `depends_on` shorthand, fan-in bounded by 4 except `"*"` near the start), `when` conditions and
 templated commands, times `compile` (best of a few runs), and prints the cost per node and its
 ratio to the 1,000-node cost: a ratio near 1 means linear growth. Then compiles a 100,000-node
-chain, which must not hit Python's recursion limit.
+chain, which must not hit Python's recursion limit. With --passes, it shows instead where the
+time of compiling the largest size goes: parsing the TOML, then each pass, as a share of the
+parse (best of --repeat runs each).
 
     python benchmarks/compile_scale.py [--seed N] [--repeat N] [--sizes 1000,10000,100000]
+                                       [--passes]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import time
 
 from playbook.compiler import compile
+from playbook.compiler.pipeline import PASSES
+from playbook.compiler.source import parse_source
+from playbook.compiler.unit import Unit
 
 HEADER = """[runbook]
 title = "Scale test of {size} nodes"
@@ -126,13 +133,40 @@ def best_time(text: str, repeat: int) -> tuple[float, float]:
     return best_wall, best_cpu
 
 
+def pass_times(text: str, repeat: int) -> dict[str, float]:
+    """Best wall-clock seconds of parsing `text`, then of each compiler pass in turn, with the
+    cyclic garbage collector paused as `compile` pauses it."""
+    best: dict[str, float] = {}
+    for _ in range(repeat):
+        gc.collect()
+        gc.disable()
+        started = time.perf_counter()
+        unit = Unit(parse_source(text, "bench.playbook.toml"))
+        times = {"parse (tomli)": time.perf_counter() - started}
+        for compiler_pass in PASSES:
+            started = time.perf_counter()
+            unit = compiler_pass(unit)
+            times[compiler_pass.__name__] = time.perf_counter() - started
+        gc.enable()
+        best = {name: min(seconds, best.get(name, seconds)) for name, seconds in times.items()}
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3, help="runs per size; the best counts")
     parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--passes", action="store_true", help="time each pass of the largest")
     arguments = parser.parse_args()
     sizes = [int(size) for size in arguments.sizes.split(",")]
+    if arguments.passes:
+        times = pass_times(random_runbook(max(sizes), arguments.seed), arguments.repeat)
+        parse = times["parse (tomli)"]
+        for name, seconds in times.items():
+            print(f"{name:<28} {seconds * 1000:8.1f} ms {seconds / parse:6.2f}x the parse")
+        print(f"{'passes in all':<28} {(sum(times.values()) - parse) * 1000:8.1f} ms")
+        return
 
     print(f"{'nodes':>8} {'wall (s)':>9} {'cpu (s)':>8} {'cpu µs/node':>12} {'vs first':>9}")
     baseline = None
