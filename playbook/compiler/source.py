@@ -3,7 +3,8 @@
 tomli gives values but no positions. A `Source` finds them in the text only when asked: the
 table headers (every node's line is in the IR) with one pass over the lines, reading only
 those that start with "[", and the keys of one table by scanning that table's lines, which
-only a diagnostic or a variable's line needs. A compilation without problems never scans a node table's keys.
+only a diagnostic or a variable's line needs. A compilation without problems never scans a
+node table's keys.
 """
 
 from __future__ import annotations
