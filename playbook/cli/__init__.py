@@ -11,34 +11,40 @@ from contextlib import suppress
 from playbook.cli.app import LazyCommand, cli
 
 COMMANDS = (
-    LazyCommand("compile", "playbook.cli.build:compile_command", "Compile FILE to its JSON IR."),
+    LazyCommand(
+        "compile",
+        "playbook.cli.build:compile_command",
+        "Compile FILE to its JSON IR.",
+        ends_with_output=True,
+    ),
     LazyCommand("config", "playbook.cli.config:config", "Show, check or create the configuration."),
     LazyCommand("create", "playbook.cli.create:create", "Write a new runbook, ready to edit."),
     LazyCommand("explain", "playbook.cli.explain:explain", "Explain what a node did in a run."),
     LazyCommand("info", "playbook.cli.info:info", "Show the installation and workflow statistics."),
-    LazyCommand("plan", "playbook.cli.plan:plan", "Show what a run of FILE would do."),
+    LazyCommand(
+        "plan", "playbook.cli.plan:plan", "Show what a run of FILE would do.", ends_with_output=True
+    ),
     LazyCommand("resume", "playbook.cli.execution:resume", "Resume an ABORTED run of FILE."),
     LazyCommand("run", "playbook.cli.execution:run", "Run FILE (a runbook or a compiled IR)."),
     LazyCommand("set-status", "playbook.cli.execution:set_status", "Set a run's status by hand."),
     LazyCommand("show", "playbook.cli.show:show", "Show a workflow's runs, or one run in full."),
     LazyCommand("state", "playbook.cli.transfer:state_group", "Export or import the whole state."),
-    LazyCommand("validate", "playbook.cli.build:validate", "Check FILE and report every problem."),
+    LazyCommand(
+        "validate",
+        "playbook.cli.build:validate",
+        "Check FILE and report every problem.",
+        ends_with_output=True,
+    ),
     LazyCommand("view-dag", "playbook.cli.diagram:view_dag", "Draw the DAG of FILE as an image."),
 )
 cli.add_lazy_commands(COMMANDS)
-
-
-#: Commands that hold nothing open when they return (no database, run, plugin call or
-#: thread), so their process may end without freeing what they built one object at a time:
-#: for a large runbook, that teardown is a tenth of validating it.
-ENDS_WITH_OUTPUT = frozenset({"compile", "plan", "validate"})
 
 
 def main() -> None:
     try:
         cli(prog_name="playbook")
     except SystemExit as end:
-        if cli.resolved_name in ENDS_WITH_OUTPUT and isinstance(end.code, int | None):
+        if cli.ends_with_output and isinstance(end.code, int | None):
             _exit_at_once(end.code or 0)
         raise
 
