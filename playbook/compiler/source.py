@@ -25,7 +25,11 @@ from playbook.diagnostics import Diagnostic, PlaybookError, Severity, did_you_me
 _TABLE_HEADER = re.compile(
     r"""^\s*\[(?!\[)\s*(?P<name>(?:"(?:\\.|[^"\\])*"|'[^']*'|[^\]"'])+?)\s*\]\s*(#.*)?$"""
 )
-_MULTILINE_STRING = re.compile(r'"""[\s\S]*?(?<!\\)"""|\'\'\'[\s\S]*?\'\'\'')
+#: The quotes that open a multi-line string, and the end of each kind.
+_MULTILINE_ENDS = {'"' * 3: re.compile(r'(?<!\\)"""'), "'" * 3: re.compile("'" * 3)}
+#: What a line holds that may hide a triple quote (a one-line string, a comment), or the
+#: triple quote itself; read from the left, as TOML reads a line.
+_LINE_TOKEN = re.compile(r'"""|\'\'\'|"(?:\\.|[^"\\\n])*"|\'[^\'\n]*\'|#[^\n]*')
 _BARE_PATH = re.compile(r"[A-Za-z0-9_\-. \t]+")
 #: A key TOML reads without quotes.
 BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -60,6 +64,8 @@ class SourceMap:
     lines: list[str]
     #: The first line of each table header.
     tables: dict[TablePath, int]
+    #: The lines that start inside a multi-line string: they hold no header and no key.
+    hidden: frozenset[int] = frozenset()
     _keys: dict[TablePath, dict[str, tuple[int, int]]] = field(default_factory=dict)
 
     @classmethod
@@ -80,7 +86,7 @@ class SourceMap:
                     continue
                 path = _table_path(header.group("name"))
             tables.setdefault(path, number)
-        return cls(lines, tables)
+        return cls(lines, tables, hidden)
 
     def keys(self, table: TablePath) -> dict[str, tuple[int, int]]:
         """Line and column of every key written at the top level of `table`."""
@@ -98,22 +104,15 @@ class SourceMap:
         later = [line for line in self.tables.values() if line >= first]
         last = min(later, default=len(self.lines) + 1) - 1
         found: dict[str, tuple[int, int]] = {}
-        in_multiline: str | None = None
         depth = 0
         for number in range(first, last + 1):
-            line = self.lines[number - 1]
-            if in_multiline is not None:
-                if in_multiline in line:
-                    in_multiline = None
+            if number in self.hidden:
                 continue
+            line = self.lines[number - 1]
             if depth == 0:
                 key = _KEY.match(line)
                 if key:
                     found.setdefault(key.group("key").strip("\"'"), (number, key.end() + 1))
-            for quote in ('"""', "'''"):
-                # An odd number of triple quotes on a line opens a multi-line string.
-                if line.count(quote) % 2 == 1:
-                    in_multiline = quote
             if "{" in line or "}" in line:
                 code = _STRING_BODY.sub("", line).split("#", 1)[0]
                 depth = max(0, depth + code.count("{") - code.count("}"))
@@ -260,13 +259,35 @@ def in_file_order(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> lis
 def _string_lines(text: str) -> frozenset[int]:
     """The lines that start inside a multi-line string (the second line of one onwards)."""
     inside: set[int] = set()
-    line, counted = 1, 0
-    for string in _MULTILINE_STRING.finditer(text):
-        line += text.count("\n", counted, string.start())
-        last = line + text.count("\n", string.start(), string.end())
+    line, counted, at = 1, 0, 0
+    while (opening := _next_opening(text, at)) is not None:
+        start, quote = opening
+        closing = _MULTILINE_ENDS[quote].search(text, start + 3)
+        end = closing.end() if closing else len(text)
+        line += text.count("\n", counted, start)
+        last = line + text.count("\n", start, end)
         inside.update(range(line + 1, last + 1))
-        line, counted = last, string.end()
+        line, counted, at = last, end, end
     return frozenset(inside)
+
+
+def _next_opening(text: str, at: int) -> tuple[int, str] | None:
+    """Where the first multi-line string from `at` on opens, and its quotes.
+
+    A triple quote inside a one-line string or a comment opens nothing, so the line of each
+    triple quote found is read from the left, from where code resumes on it.
+    """
+    while True:
+        found = [place for place in (text.find('"' * 3, at), text.find("'" * 3, at)) if place >= 0]
+        if not found:
+            return None
+        candidate = min(found)
+        line_start = max(text.rfind("\n", 0, candidate) + 1, at)
+        tokens = _LINE_TOKEN.finditer(text, line_start)
+        reaching = next((token for token in tokens if token.end() > candidate), None)
+        if reaching is None or reaching.start() >= candidate:
+            return candidate, text[candidate : candidate + 3]
+        at = reaching.end()  # it lies inside a one-line string or a comment
 
 
 def text_lines(text: str) -> list[str]:

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from playbook.compiler import compile
+from playbook.diagnostics import PlaybookError
 
 #: How a header for node id `{0}` may be written; each is one line.
 HEADER_STYLES = ("[{0}]", "  [{0}]", '["{0}"]', "[ {0} ]", "[{0}]  # a comment", "\t[{0}]")
 #: Lines inside a multi-line string that look like headers, and are not.
 DECOYS = ("[decoy]", "  [step_0]", '["quoted decoy"]', "[runbook]")
+#: Fields whose triple quotes sit inside a one-line string or a comment: they open nothing.
+STRAY_QUOTES = (
+    "prompt_before = 'echo " + '"' * 3 + "'",
+    'prompt_before = "it' + "'s " + "'" * 3 + "quoted" + "'" * 3 + '"  # and ' + "'" * 3,
+    "# a comment that writes " + '"' * 3 + " or " + "'" * 3,
+    "name = " + '"' * 3 + "one line" + '"' * 3 + "  # " + '"' * 3,
+)
 
 
 @st.composite
@@ -25,6 +34,7 @@ def runbooks(draw: st.DrawFn) -> tuple[str, dict[str, int]]:
         expected[node_id] = len(lines) + 1
         lines.append(draw(st.sampled_from(HEADER_STYLES)).format(node_id))
         lines.append('type = "Command"')
+        lines += draw(st.lists(st.sampled_from(STRAY_QUOTES), max_size=1))
         lines.append(f'command_name = "echo {number}"')
         if draw(st.booleans()):
             quote = draw(st.sampled_from(['"""', "'''"]))
@@ -47,3 +57,16 @@ def test_a_header_inside_a_multiline_string_is_text_not_a_table() -> None:
     )
     program = compile(text, "decoy.playbook.toml").program
     assert [(node.id, node.line) for node in program.nodes] == [("first", 4), ("second", 11)]
+
+
+def test_a_key_after_a_stray_triple_quote_is_located() -> None:
+    """A one-line string holding triple quotes opens no multi-line string: the mistyped field
+    after it is reported at its own line."""
+    text = (
+        '[runbook]\ntitle = "T"\n\n[first]\ntype = "Command"\n'
+        "command_name = 'echo " + '"' * 3 + "'\ntimout = 5\n"
+    )
+    with pytest.raises(PlaybookError) as raised:
+        compile(text, "stray.playbook.toml")
+    [diagnostic] = raised.value.diagnostics
+    assert (diagnostic.line, diagnostic.message) == (7, "node 'first': unknown field 'timout'")
