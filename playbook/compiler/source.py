@@ -26,7 +26,7 @@ _TABLE_HEADER = re.compile(
     r"""^\s*\[(?!\[)\s*(?P<name>(?:"(?:\\.|[^"\\])*"|'[^']*'|[^\]"'])+?)\s*\]\s*(#.*)?$"""
 )
 #: The quotes that open a multi-line string, and the end of each kind.
-_MULTILINE_ENDS = {'"' * 3: re.compile(r'(?<!\\)"""'), "'" * 3: re.compile("'" * 3)}
+_MULTILINE_ENDS = {'"""': re.compile(r'(?<!\\)"""'), "'''": re.compile("'''")}
 #: What a line holds that may hide a triple quote (a one-line string, a comment), or the
 #: triple quote itself; read from the left, as TOML reads a line.
 _LINE_TOKEN = re.compile(r'"""|\'\'\'|"(?:\\.|[^"\\\n])*"|\'[^\'\n]*\'|#[^\n]*')
@@ -278,7 +278,7 @@ def _next_opening(text: str, at: int) -> tuple[int, str] | None:
     triple quote found is read from the left, from where code resumes on it.
     """
     while True:
-        found = [place for place in (text.find('"' * 3, at), text.find("'" * 3, at)) if place >= 0]
+        found = [place for place in (text.find('"""', at), text.find("'''", at)) if place >= 0]
         if not found:
             return None
         candidate = min(found)
