@@ -34,7 +34,6 @@ _BARE_PATH = re.compile(r"[A-Za-z0-9_\-. \t]+")
 #: A key TOML reads without quotes.
 BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _KEY = re.compile(rf"""^\s*(?P<key>{BARE_KEY.pattern}|"[^"]*"|'[^']*')\s*=\s*""")
-_STRING_BODY = re.compile(r'"""|\'\'\'|"(?:\\.|[^"\\])*"|\'[^\']*\'')
 
 TablePath = tuple[str, ...]
 
@@ -114,7 +113,7 @@ class SourceMap:
                 if key:
                     found.setdefault(key.group("key").strip("\"'"), (number, key.end() + 1))
             if "{" in line or "}" in line:
-                code = _STRING_BODY.sub("", line).split("#", 1)[0]
+                code = _code(line)
                 depth = max(0, depth + code.count("{") - code.count("}"))
         return found
 
@@ -269,6 +268,24 @@ def _string_lines(text: str) -> frozenset[int]:
         inside.update(range(line + 1, last + 1))
         line, counted, at = last, end, end
     return frozenset(inside)
+
+
+def _code(line: str) -> str:
+    """The line without its strings and comment, cut where a multi-line string opens: the
+    keys, brackets and braces TOML reads on it."""
+    kept, at = [], 0
+    while (token := _LINE_TOKEN.search(line, at)) is not None:
+        kept.append(line[at : token.start()])
+        ending = _MULTILINE_ENDS.get(token.group())
+        if ending is None:
+            at = token.end()  # a one-line string or a comment
+            continue
+        closing = ending.search(line, token.end())
+        if closing is None:
+            return "".join(kept)  # the rest of the line is the string's text
+        at = closing.end()
+    kept.append(line[at:])
+    return "".join(kept)
 
 
 def _next_opening(text: str, at: int) -> tuple[int, str] | None:

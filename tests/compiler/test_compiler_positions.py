@@ -70,3 +70,22 @@ def test_a_key_after_a_stray_triple_quote_is_located() -> None:
         compile(text, "stray.playbook.toml")
     [diagnostic] = raised.value.diagnostics
     assert (diagnostic.line, diagnostic.message) == (7, "node 'first': unknown field 'timout'")
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        'description = """Write { to open a table',  # a brace in a multi-line string's first line
+        'description = "{"  # {',  # braces in a one-line string and a comment
+        "function_params = { a = 1, b = { c = 2 } }",  # inline tables that close
+    ],
+)
+def test_a_key_after_braces_that_open_no_table_is_located(field: str) -> None:
+    """Only braces outside strings and comments open an inline table, whose keys are not the
+    node's: the mistyped field after them is reported at its own line."""
+    rest = '\nmore"""\n' if field.count('"""') == 1 else "\n"
+    text = '[runbook]\ntitle = "T"\n\n[first]\ntype = "Manual"\n' + field + rest + "timout = 5\n"
+    with pytest.raises(PlaybookError) as raised:
+        compile(text, "braces.playbook.toml")
+    messages = {d.message: d.line for d in raised.value.diagnostics}
+    assert messages["node 'first': unknown field 'timout'"] == text.count("\n")
