@@ -154,6 +154,8 @@ def _headers(folder: Folder) -> dict[str, str]:
             text = (folder / file).read_text(encoding="utf-8", errors="replace")
         except (OSError, KeyError):
             continue
+        if not text:
+            continue  # an empty file says nothing: the next one may
         headers: dict[str, str] = {}
         for line in text.splitlines():
             if not line.strip():

@@ -134,6 +134,18 @@ def test_entries_load_what_they_name(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert loaded["extra_whole"] is loaded["whole"]
     # No METADATA: the package is named by its folder.
     assert {entry.package for entry in entry_points(GROUP)} == {"the package of " + info.name}
+    # An empty METADATA beside a PKG-INFO: the PKG-INFO names it, as importlib.metadata reads it.
+    (info / "METADATA").write_text("")
+    (info / "PKG-INFO").write_text("Name: named\nVersion: 1.0\n")
+    assert (
+        {entry.package for entry in entry_points(GROUP)}
+        == {"named 1.0"}
+        == {
+            f"{entry.dist.name} {entry.dist.version}"
+            for entry in importlib.metadata.entry_points(group=GROUP)
+            if entry.dist is not None
+        }
+    )
 
 
 def test_places_holding_no_package_give_no_entry_points(tmp_path: Path) -> None:
