@@ -70,6 +70,14 @@ prompt_after = ""
 )
 
 
+@pytest.fixture
+def plain(tmp_path: Path) -> Path:
+    """The PLAIN runbook, written in the test's folder."""
+    path = tmp_path / "plain.playbook.toml"
+    path.write_text(PLAIN, encoding="utf-8")
+    return path
+
+
 def modules_of(done: subprocess.CompletedProcess[str]) -> set[str]:
     """The modules a process run with PYTHONPROFILEIMPORTTIME=1 reported importing."""
     assert done.returncode == 0, done.stdout + done.stderr
@@ -128,10 +136,8 @@ def test_completing_a_command_name_imports_no_command(processes: Processes, tmp_
 
 @pytest.mark.slow
 def test_validate_loads_the_condition_parser_and_plugins_only_when_the_runbook_needs_them(
-    processes: Processes, tmp_path: Path
+    processes: Processes, tmp_path: Path, plain: Path
 ) -> None:
-    plain = tmp_path / "plain.playbook.toml"
-    plain.write_text(PLAIN, encoding="utf-8")
     modules = imported(processes, playbook_command("validate", plain), tmp_path)
     assert "playbook.compiler" in modules
     unused = {"lark", "importlib.metadata", "rich", "graphviz", "transitions", "jinja2"}
@@ -155,10 +161,8 @@ def test_validate_loads_the_condition_parser_and_plugins_only_when_the_runbook_n
 
 @pytest.mark.slow
 def test_run_renders_markdown_only_when_there_is_a_description(
-    processes: Processes, tmp_path: Path
+    processes: Processes, tmp_path: Path, plain: Path
 ) -> None:
-    plain = tmp_path / "plain.playbook.toml"
-    plain.write_text(PLAIN, encoding="utf-8")
     state = ("--state-path", tmp_path / "run.db")
     modules = imported(processes, playbook_command("run", plain, *state), tmp_path)
     assert "playbook.runtime.interpreter" in modules
@@ -173,10 +177,8 @@ def test_run_renders_markdown_only_when_there_is_a_description(
 
 @pytest.mark.slow
 def test_explain_and_state_export_read_the_state_without_the_runtime(
-    processes: Processes, tmp_path: Path
+    processes: Processes, tmp_path: Path, plain: Path
 ) -> None:
-    plain = tmp_path / "plain.playbook.toml"
-    plain.write_text(PLAIN, encoding="utf-8")
     state = ("--state-path", str(tmp_path / "run.db"))
     assert invoke("run", str(plain), *state).code == 0
     for command in (("explain", plain, "1", "first"), ("state", "export", "-")):
@@ -294,11 +296,9 @@ def test_validate_compile_and_plan_end_quickly_without_losing_output_or_exit_cod
 @pytest.mark.slow
 @pytest.mark.parametrize("stream", ["1", "2"])
 def test_validate_ends_well_with_a_standard_stream_closed_from_the_start(
-    processes: Processes, tmp_path: Path, stream: str
+    processes: Processes, tmp_path: Path, plain: Path, stream: str
 ) -> None:
     """Cron and daemons may start a command with no stdout or stderr at all (`>&-`)."""
-    plain = tmp_path / "plain.playbook.toml"
-    plain.write_text(PLAIN, encoding="utf-8")
     command = shlex.join(playbook_command("validate", plain)) + f" {stream}>&-"
     done = processes.run(["sh", "-c", command], cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
