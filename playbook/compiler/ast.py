@@ -222,13 +222,8 @@ def from_json(data: dict[str, Any]) -> Expr:
 
 def node_references(expr: Expr) -> list[tuple[str, Call]]:
     """The node ids named by calls such as has_succeeded('x'), in order of appearance."""
-    return references_among(walk(expr))
-
-
-def references_among(items: list[Expr]) -> list[tuple[str, Call]]:
-    """`node_references` of the tree whose nodes `walk` gave as `items`."""
     found = []
-    for item in items:
+    for item in walk(expr):
         target = named_node(item)
         if target is not None and isinstance(item, Call):
             found.append((target, item))

@@ -16,7 +16,6 @@ from playbook.compiler.ast import (
     Expr,
     Literal,
     Variable,
-    references_among,
     walk,
 )
 from playbook.compiler.ir import Edge, VariableDef
@@ -51,14 +50,13 @@ def attach_conditions(unit: Unit) -> Unit:
         parsed = _parse(found, node, parsed_texts, parser)
         if parsed is None:
             continue
-        items = walk(parsed)
-        if not _check(found, node, items, by_name, known):
+        targets = _named_nodes(found, node, parsed, by_name, known)
+        if targets is None:
             continue  # reported; a condition with errors is left out of the graph
         upstream = links[node.id]
         edges = list(upstream.edges)
         present = {edge.source for edge in edges}
-        # Checked: every node named is known, and none is the node itself.
-        for target, _call in references_among(items):
+        for target in targets:
             if target not in present:
                 edges.append(Edge(target, "condition"))
                 present.add(target)
@@ -94,16 +92,17 @@ def _parse(
     return parsed
 
 
-def _check(
+def _named_nodes(
     found: Findings,
     node: NodeDraft,
-    items: list[Expr],
+    parsed: Expr,
     variables: dict[str, VariableDef],
     known: frozenset[str],
-) -> bool:
-    """Report every problem of one condition, whose nodes `walk` gave as `items`; True when it
-    has none."""
+) -> list[str] | None:
+    """The nodes a condition names, in order, each known and none the node itself; None when
+    it has a problem, each of them reported."""
     before = len(found.items)
+    targets = []
 
     def report(item: Expr, message: str, hint: str | None = None) -> None:
         line, column = (None, None)
@@ -120,7 +119,7 @@ def _check(
             hint=hint,
         )
 
-    for item in items:
+    for item in walk(parsed):
         if isinstance(item, Variable):
             variable = variables.get(item.name)
             if variable is None:
@@ -137,25 +136,28 @@ def _check(
                     "a condition's values are recorded with the run; use a non-secret variable",
                 )
         elif isinstance(item, Call):
-            _check_call(item, node, known, report)
-    return len(found.items) == before
+            target = _check_call(item, node, known, report)
+            if target is not None:
+                targets.append(target)
+    return targets if len(found.items) == before else None
 
 
-def _check_call(call: Call, node: NodeDraft, known: frozenset[str], report: Report) -> None:
+def _check_call(call: Call, node: NodeDraft, known: frozenset[str], report: Report) -> str | None:
+    """The node a call names, when it is a known node other than the node itself."""
     arity = CONDITION_FUNCTIONS.get(call.function)
     if arity is None:
         hint = did_you_mean(call.function, CONDITION_FUNCTIONS) or "functions are: " + ", ".join(
             CONDITION_FUNCTIONS
         )
         report(call, f"unknown function {call.function!r}", hint)
-        return
+        return None
     if len(call.args) != arity:
         report(
             call,
             f"{call.function}() takes {arity} argument, got {len(call.args)}",
             f"e.g. {call.function}('build')",
         )
-        return
+        return None
     argument = call.args[0]
     if not (isinstance(argument, Literal) and isinstance(argument.value, str)):
         report(
@@ -163,9 +165,12 @@ def _check_call(call: Call, node: NodeDraft, known: frozenset[str], report: Repo
             f"{call.function}() takes a node id in quotes",
             f"e.g. {call.function}('{getattr(argument, 'name', 'build')}')",
         )
-        return
+        return None
     if argument.value == node.id:
         report(call, f"{call.function}() names the node itself", "a node cannot wait for itself")
-    elif argument.value not in known:
+        return None
+    if argument.value not in known:
         hint = did_you_mean(argument.value, known) or "name a node table of this runbook"
         report(argument, f"unknown node {argument.value!r} in {call.function}()", hint)
+        return None
+    return argument.value

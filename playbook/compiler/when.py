@@ -10,7 +10,8 @@ import functools
 import hashlib
 import io
 import re
-from importlib import resources
+from collections.abc import Callable
+from pathlib import Path
 
 import lark
 from lark import Lark, Token, Transformer, Tree
@@ -49,6 +50,8 @@ _ESCAPED_CHARACTERS = {"n": "\n", "r": "\r", "t": "\t"}
 
 def _unquote(token: str) -> str:
     """The value of a quoted string token: `\\n`, `\\r`, `\\t`, and `\\x` for any other x."""
+    if "\\" not in token:
+        return token[1:-1]  # most strings: nothing escaped
     return _ESCAPE.sub(lambda m: _ESCAPED_CHARACTERS.get(m.group(1), m.group(1)), token[1:-1])
 
 
@@ -62,9 +65,10 @@ def _depth(tree: Tree) -> int:
     return deepest
 
 
-#: The grammar, and the parser's tables stored beside it (see `parse_tables`).
-GRAMMAR = resources.files("playbook.compiler").joinpath("when.lark")
-TABLES = resources.files("playbook.compiler").joinpath("when.lark.tables")
+#: The grammar, and the parser's tables stored beside it (see `parse_tables`). Read as files
+#: beside this module: `importlib.resources` would cost more to import than the tables to load.
+GRAMMAR = Path(__file__).with_name("when.lark")
+TABLES = Path(__file__).with_name("when.lark.tables")
 
 
 @functools.cache
@@ -75,7 +79,7 @@ def _parser() -> Lark:
     Tables made from another grammar or by another Lark version are not used: the parser is
     then built as before.
     """
-    grammar = GRAMMAR.read_text("utf-8")
+    grammar = GRAMMAR.read_text(encoding="utf-8")
     try:
         with TABLES.open("rb") as stored:
             if stored.readline().decode("utf-8").rstrip("\n") == tables_origin(grammar):
@@ -186,69 +190,104 @@ class ConditionParser:
     Runbooks repeat conditions that differ only in their strings (`has_succeeded('build')`,
     `has_succeeded('test')`, …). A condition's *shape* is its text with every string's content
     replaced by as many placeholder characters, so it parses to the same tree at the same
-    positions; the strings' values are then put back. Parsing is the costliest part of
+    positions. Each shape is parsed once into a builder, which then makes the tree of every
+    condition of that shape from its strings' values. Parsing is the costliest part of
     compiling a runbook with many conditions.
     """
 
     def __init__(self) -> None:
-        self.shapes: dict[str, Expr | None] = {}
+        #: Each shape (the code between its strings, and the strings' lengths) and its builder;
+        #: None when each text of that shape is parsed itself.
+        self.shapes: dict[tuple[tuple[str, ...], tuple[int, ...]], Build | None] = {}
 
     def parse(self, text: str) -> Expr:
         padded = _checked(text)
-        strings = list(_STRING.finditer(padded))
-        shape = _STRING.sub(_placeholder, padded)
-        if shape not in self.shapes:
-            try:
-                self.shapes[shape] = _parse_padded(shape)
-            except WhenSyntaxError:
-                self.shapes[shape] = None
-        template = self.shapes[shape]
-        if template is None:
-            # The error is reported from the text as written.
+        # Code and strings alternate: the string terminal is the only group of `_STRING`.
+        parts = _STRING.split(padded)
+        strings = parts[1::2]
+        key = (tuple(parts[::2]), tuple(map(len, strings)))
+        if key not in self.shapes:
+            self.shapes[key] = _shape_builder(parts)
+        build = self.shapes[key]
+        if build is None:
             return _parse_padded(padded)
-        values = {_line_column(padded, m.start()): _unquote(m.group()) for m in strings}
-        filled = _with_strings(template, values)
-        if values:
-            # A string the grammar did not read as one: parse the text itself.
-            return _parse_padded(padded)
-        return filled
+        return build([_unquote(string) for string in strings])
 
 
 #: A string literal, exactly as the grammar's STRING terminal reads one.
-_STRING = re.compile(r"'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"")
+_STRING = re.compile(r"('(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\")")
+
+#: Makes the tree of one shape from the values of its strings, in the order they are written.
+Build = Callable[[list[str]], Expr]
 
 
-def _placeholder(match: re.Match[str]) -> str:
-    token = match.group()
-    return token[0] + "_" * (len(token) - 2) + token[-1]
+def _shape_builder(parts: list[str]) -> Build | None:
+    """The builder of the shape of `parts` (code and strings alternating). None when the shape
+    does not parse, so that the error is reported from the text as written, or when the
+    grammar does not read every string as one."""
+    shape = "".join(
+        part if index % 2 == 0 else part[0] + "_" * (len(part) - 2) + part[-1]
+        for index, part in enumerate(parts)
+    )
+    try:
+        template = _parse_padded(shape)
+    except WhenSyntaxError:
+        return None
+    # Where each string starts, as a literal's span gives it, and its place among the strings.
+    places, offset = {}, 0
+    for index, part in enumerate(parts):
+        if index % 2 == 1:
+            places[_line_column(shape, offset)] = index // 2
+        offset += len(part)
+    build = _builder(template, places)
+    if places:
+        return None
+    return build or _constant(template)
+
+
+def _builder(expr: Expr, places: dict[tuple[int, int], int]) -> Build | None:
+    """What makes `expr` with its string literals taken from the values, by their place in
+    the text (each place found is removed from `places`); None when it holds no string."""
+    if isinstance(expr, Literal):
+        if not isinstance(expr.value, str) or expr.span is None:
+            return None
+        place = places.pop((expr.span.line, expr.span.column), None)
+        if place is None:
+            return None
+        span = expr.span
+        return lambda values: Literal(values[place], span=span)
+    children = expr.children()
+    builders = [_builder(child, places) for child in children]
+    if not any(builders):
+        return None  # shared by every condition of the shape, as it is
+    parts: list[Build] = [
+        built if built is not None else _constant(child)
+        for built, child in zip(builders, children, strict=True)
+    ]
+    span = expr.span
+    match expr:
+        case ListExpr():
+            return lambda values: ListExpr(tuple([part(values) for part in parts]), span=span)
+        case Call(function=function):
+            return lambda values: Call(function, tuple([part(values) for part in parts]), span=span)
+        case Not():
+            (operand,) = parts
+            return lambda values: Not(operand(values), span=span)
+        case BoolOp(op=op):
+            return lambda values: BoolOp(op, tuple([part(values) for part in parts]), span=span)
+        case Compare(op=op):
+            left, right = parts
+            return lambda values: Compare(op, left(values), right(values), span=span)
+    raise TypeError(f"unknown expression {expr!r}")
+
+
+def _constant(expr: Expr) -> Build:
+    return lambda values: expr
 
 
 def _line_column(text: str, offset: int) -> tuple[int, int]:
     line_start = text.rfind("\n", 0, offset) + 1
     return text.count("\n", 0, offset) + 1, offset - line_start + 1
-
-
-def _with_strings(expr: Expr, values: dict[tuple[int, int], str]) -> Expr:
-    """`expr` with each string literal's value taken (and removed) from `values` by position."""
-    match expr:
-        case Literal(value=str()) if expr.span is not None:
-            key = (expr.span.line, expr.span.column)
-            return Literal(values.pop(key), span=expr.span) if key in values else expr
-        case ListExpr():
-            items = tuple(_with_strings(item, values) for item in expr.items)
-            return ListExpr(items, span=expr.span)
-        case Call():
-            args = tuple(_with_strings(arg, values) for arg in expr.args)
-            return Call(expr.function, args, span=expr.span)
-        case Not():
-            return Not(_with_strings(expr.operand, values), span=expr.span)
-        case BoolOp():
-            operands = tuple(_with_strings(operand, values) for operand in expr.operands)
-            return BoolOp(expr.op, operands, span=expr.span)
-        case Compare():
-            left = _with_strings(expr.left, values)
-            return Compare(expr.op, left, _with_strings(expr.right, values), span=expr.span)
-    return expr
 
 
 def _checked(text: str) -> str:

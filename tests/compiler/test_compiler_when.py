@@ -96,8 +96,8 @@ def test_deep_nesting_is_an_error_not_a_crash() -> None:
 
 
 def test_the_stored_parse_tables_are_made_from_the_grammar(update_golden: bool) -> None:
-    grammar = when.GRAMMAR.read_text("utf-8")
-    stored = Path(str(when.TABLES))
+    grammar = when.GRAMMAR.read_text(encoding="utf-8")
+    stored = when.TABLES
     if update_golden and not stored.read_bytes().startswith(when.tables_origin(grammar).encode()):
         stored.write_bytes(when.parse_tables(grammar))
     # Tables made by another Lark version than the one installed are not used (the parser is
@@ -128,7 +128,7 @@ def _outcome(parser: Lark, text: str) -> object:
 
 
 def test_the_stored_parser_reads_every_text_as_the_grammar_does() -> None:
-    built = Lark(when.GRAMMAR.read_text("utf-8"), parser="lalr", maybe_placeholders=False)
+    built = Lark(when.GRAMMAR.read_text(encoding="utf-8"), parser="lalr", maybe_placeholders=False)
     loaded = when._parser()
     words = ["x", "'s'", "1", "-2.5", "true", "None", "not", "and", "in", "==", "<", "(", ")"]
     words += ["[", "]", ",", "f", "=", "'"]
