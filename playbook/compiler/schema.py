@@ -365,6 +365,7 @@ def check_nodes(unit: Unit) -> Unit:
     found = Findings(unit.source)
     drafts = []
     tables = []
+    headers = unit.source.positions.tables  # every node's line is in the IR
     for node_id, raw in unit.source.data.items():
         if node_id in RESERVED_TABLES:
             continue
@@ -380,7 +381,7 @@ def check_nodes(unit: Unit) -> Unit:
             )
             continue
         tables.append(node_id)
-        draft = _check_node(found, node_id, raw)
+        draft = _check_node(found, node_id, raw, headers.get((node_id,)))
         if draft is not None:
             drafts.append(draft)
     if not drafts and not unit.has_errors() and not found.items:
@@ -509,7 +510,9 @@ def _report_missing_type(found: Findings, node_id: str, raw: dict[str, Any]) -> 
     )
 
 
-def _check_node(found: Findings, node_id: str, raw: dict[str, Any]) -> NodeDraft | None:
+def _check_node(
+    found: Findings, node_id: str, raw: dict[str, Any], line: int | None
+) -> NodeDraft | None:
     path = (node_id,)
     fields = _Fields(found, path, raw, f"node {node_id!r}:")
     problem = node_id_problem(node_id)
@@ -556,7 +559,7 @@ def _check_node(found: Findings, node_id: str, raw: dict[str, Any]) -> NodeDraft
         return None
     own = {
         "id": node_id,
-        "line": found.source.table_line(node_id),
+        "line": line,
         "name": fields.text("name", node_id) or node_id,
         "description": fields.text("description") or "",
         "critical": critical,

@@ -35,6 +35,7 @@ from playbook.compiler.ast import (
 )
 from playbook.compiler.when import ConditionParser, WhenSyntaxError, parse_condition
 from playbook.diagnostics import PlaybookError
+from playbook.templating import TEMPLATE_MARKERS, is_template
 
 # --- `when` expressions ------------------------------------------------------------------------
 
@@ -456,3 +457,9 @@ def test_names_strategy_avoids_python_keywords_only_where_needed() -> None:
             Call("has_run", (name,)),
         ):
             assert parse_condition(expr.to_text()) == expr, expr.to_text()
+
+
+@given(st.text(alphabet="{}%#ab \n", max_size=12))
+def test_a_template_is_a_text_with_a_marker(text: str) -> None:
+    """`is_template` spells the markers out for speed: it must say what they say."""
+    assert is_template(text) == any(marker in text for marker in TEMPLATE_MARKERS)
