@@ -34,7 +34,8 @@ class LazyCommand:
     short_help: str
     #: It holds nothing open when it returns (no database, run, plugin call or thread), so its
     #: process may end without freeing what it built one object at a time: for a large
-    #: runbook, that teardown is a tenth of validating it.
+    #: runbook, that teardown is a tenth of validating it. Its function returns what it
+    #: built, which stays referenced until then (`PlaybookGroup.built`).
     ends_with_output: bool = False
 
     def load(self) -> click.Command:
@@ -57,6 +58,10 @@ class PlaybookGroup(click.Group):
         self.lazy_commands: dict[str, LazyCommand] = {}
         #: Whether the last command resolved is one that ends with its output.
         self.ends_with_output = False
+        #: What such a command returned (what it built), kept until `main` ends the process
+        #: at once: freed on the way out, a large runbook's IR would cost a twentieth of
+        #: validating it, one object at a time.
+        self.built: Any = None
 
     def add_lazy_commands(self, commands: Iterable[LazyCommand]) -> None:
         self.lazy_commands.update((command.name, command) for command in commands)
@@ -115,7 +120,9 @@ class PlaybookGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            built = super().invoke(ctx)
+            self.built = built if self.ends_with_output else None
+            return built
         except PlaybookError as error:
             echo(error.render(), err=True)
             ctx.exit(EXIT_ERROR)

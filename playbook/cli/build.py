@@ -32,19 +32,20 @@ from playbook.runtime.variables import VariableSources, missing_error
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the IR here."
 )
-def compile_command(file: Path, output: Path | None) -> None:
+def compile_command(file: Path, output: Path | None) -> CompileResult:
     """Compile FILE to its JSON IR (to standard output, or OUTPUT)."""
     result = compile(read_text(file), str(file))
     echo_warnings(result.warnings, result.source_lines)
     text = result.program.dumps()
     if output is None:
         click.echo(text, nl=False)
-        return
+        return result
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as error:
         raise cannot_write(output, error) from None
     click.echo(f"wrote {output} ({len(result.program.nodes)} nodes)", err=True)
+    return result
 
 
 @click.command()
@@ -58,7 +59,7 @@ def compile_command(file: Path, output: Path | None) -> None:
 @variable_options
 def validate(
     file: Path, as_json: bool, check_vars: bool, variable_sources: VariableSources
-) -> None:
+) -> CompileResult:
     """Check FILE and report every problem found, or summarize it.
 
     With variables (--var, --vars-file, --vars-env) every template is rendered, without running
@@ -85,7 +86,7 @@ def validate(
         echo(json.dumps(data, indent=2))
         if check is not None and not check.ok:
             sys.exit(EXIT_ERROR)
-        return
+        return result
     echo_warnings(result.warnings, result.source_lines)
     if check is not None:
         echo_warnings(check.bound.warnings, [])
@@ -96,6 +97,7 @@ def validate(
             echo(line)
         if not check.ok:
             sys.exit(EXIT_ERROR)
+    return result
 
 
 def _check_plugins(file: Path, runbook: Runbook, nodes: Sequence[Node]) -> list[Diagnostic]:

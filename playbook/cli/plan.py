@@ -14,6 +14,7 @@ from playbook.cli.variables import given_variable_options
 from playbook.runtime.variables import VariableSources
 
 if TYPE_CHECKING:
+    from playbook.compiler import CompileResult
     from playbook.planning import Plan
 
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 def plan(
     file: Path, variable_sources: VariableSources, assume: tuple[str, ...], as_json: bool
-) -> None:
+) -> tuple[CompileResult, Plan]:
     """Show what a run of FILE would do: the nodes in order, which run, which are skipped and
     why, which depend on outcomes, and the questions the operator will answer.
 
@@ -51,9 +52,10 @@ def plan(
     result = make_plan(program, bound.values, missing, assumed)
     if as_json:
         echo(json.dumps(_plan_json(result, bound.displayable()), indent=2))
-        return
+        return loaded, result
     for line in _plan_lines(result, file, bound.displayable(), bound.origins):
         echo(line)
+    return loaded, result
 
 
 def _plan_lines(

@@ -20,6 +20,7 @@ from cli_support import Processes, invoke, playbook_command
 
 from playbook.cli import COMMANDS, cli
 from playbook.cli.app import LazyCommand
+from playbook.compiler import CompileResult
 
 #: Costly on start-up, and needed only by some commands.
 HEAVY = (
@@ -291,6 +292,27 @@ def test_validate_compile_and_plan_end_quickly_without_losing_output_or_exit_cod
     invalid = processes.run(playbook_command("validate", broken), cwd=tmp_path)
     assert invalid.returncode == 1
     assert invalid.stderr.rstrip().endswith(f"{broken}: 1 error")
+
+
+@pytest.mark.parametrize(
+    ("command", "kept"),
+    [
+        (["validate"], CompileResult),
+        (["compile"], CompileResult),
+        (["plan"], tuple),
+        (["view-dag", "--format", "mmd", "--no-open"], type(None)),
+    ],
+)
+def test_what_a_command_ending_at_once_built_stays_referenced_until_the_end(
+    plain: Path, command: list[str], kept: type
+) -> None:
+    """Freed on the way out, a large runbook's IR costs a twentieth of validating it: the
+    commands that end at once return it, and the group keeps it (the others keep nothing)."""
+    done = invoke(*command, plain)
+    assert done.code == 0, done.output
+    assert isinstance(cli.built, kept)
+    if kept is CompileResult:
+        assert [node.id for node in cli.built.program.nodes] == ["first", "second"]
 
 
 @pytest.mark.slow
