@@ -205,6 +205,9 @@ class ConditionParser:
         # Code and strings alternate: the string terminal is the only group of `_STRING`.
         parts = _STRING.split(padded)
         strings = parts[1::2]
+        if "\n" in padded and any("\n" in string for string in strings):
+            # A string across lines moves what follows it: its shape would not say where.
+            return _parse_padded(padded)
         key = (tuple(parts[::2]), tuple(map(len, strings)))
         if key not in self.shapes:
             self.shapes[key] = _shape_builder(parts)

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from compiler_support import toml_string
-from hypothesis import event, given
+from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from playbook.compiler import compile
@@ -104,13 +104,16 @@ def positions(expr: Expr) -> list[tuple[str, Any]]:
 
 
 @given(st.lists(EXPRESSIONS, min_size=1, max_size=4))
+@example([BoolOp("or", (Call("has_run", (Literal("a\nb"),)), Call("has_failed", (Literal("c"),))))])
 def test_parsing_by_shape_is_parsing(exprs: list[Expr]) -> None:
     """Conditions parsed by one ConditionParser (each shape once, strings put back) are the
     conditions parsed one by one, values and positions alike."""
     parser = ConditionParser()
     for expr in exprs:
         text = expr.to_text()
-        for written in (text, "{{ " + text + " }}", text.replace("'", '"')):
+        # A newline written as such in a string moves what follows it to the next line.
+        variants = (text, "{{ " + text + " }}", text.replace("'", '"'), text.replace("\\n", "\n"))
+        for written in variants:
             try:
                 expected = parse_condition(written)
             except WhenSyntaxError as error:
