@@ -119,6 +119,7 @@ class PlaybookGroup(click.Group):
         return commands + click.Command.shell_complete(self, ctx, incomplete)
 
     def invoke(self, ctx: click.Context) -> Any:
+        self.built = None  # nothing of an earlier call outlives it (tests call in-process)
         try:
             built = super().invoke(ctx)
             self.built = built if self.ends_with_output else None

@@ -313,6 +313,9 @@ def test_what_a_command_ending_at_once_built_stays_referenced_until_the_end(
     assert isinstance(cli.built, kept)
     if kept is CompileResult:
         assert [node.id for node in cli.built.program.nodes] == ["first", "second"]
+    # A call that fails keeps nothing, not even what the call before it built.
+    assert invoke(*command, plain.with_name("missing.playbook.toml")).code != 0
+    assert cli.built is None
 
 
 @pytest.mark.slow
