@@ -54,6 +54,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("backend", BACKENDS, indirect=True, scope="module")
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test that draws with Graphviz skips, saying why, on a machine without its `dot`."""
+    if item.get_closest_marker("needs_dot") and shutil.which("dot") is None:
+        pytest.skip(
+            "Graphviz's `dot` is not installed (sudo apt-get install graphviz; .ci/run installs it)"
+        )
+
+
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     """True under `pytest --update-golden`: expected files are rewritten, not compared."""

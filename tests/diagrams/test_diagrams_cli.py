@@ -27,6 +27,7 @@ def golden(suffix: str) -> bytes:
     return (GOLDEN_DIR / f"deployment-pipeline.{suffix}").read_bytes()
 
 
+@pytest.mark.needs_dot
 def test_a_png_is_written_next_to_the_runbook(runbook: Path) -> None:
     result = playbook("view-dag", runbook, "--no-open")
     assert result.code == 0, result.stderr
@@ -39,6 +40,7 @@ def test_a_png_is_written_next_to_the_runbook(runbook: Path) -> None:
     ]
 
 
+@pytest.mark.needs_dot
 def test_keep_dot_also_writes_the_dot_source(runbook: Path) -> None:
     result = playbook("view-dag", runbook, "--keep-dot", "--no-open")
     assert result.code == 0, result.stderr
@@ -51,7 +53,15 @@ def test_keep_dot_also_writes_the_dot_source(runbook: Path) -> None:
     assert dot.read_bytes() == golden("dot")
 
 
-@pytest.mark.parametrize("suffix", ["svg", "dot", "mmd", "png"])
+@pytest.mark.parametrize(
+    "suffix",
+    [
+        pytest.param("svg", marks=pytest.mark.needs_dot),
+        "dot",
+        "mmd",
+        pytest.param("png", marks=pytest.mark.needs_dot),
+    ],
+)
 def test_the_output_suffix_picks_the_format(runbook: Path, tmp_path: Path, suffix: str) -> None:
     output = tmp_path / "out" / f"pipeline.{suffix}"
     output.parent.mkdir()
@@ -83,6 +93,7 @@ def test_format_option_and_mismatches(runbook: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "x.svg").exists() and not (tmp_path / "x.jpg").exists()
 
 
+@pytest.mark.needs_dot
 def test_a_compiled_ir_draws_the_same_diagram(runbook: Path, tmp_path: Path) -> None:
     ir = tmp_path / "deployment-pipeline.ir.json"
     assert playbook("compile", runbook, "-o", ir).code == 0
@@ -158,6 +169,7 @@ def viewer_bin(tmp_path: Path) -> tuple[Path, Path]:
 
 
 @pytest.mark.slow
+@pytest.mark.needs_dot
 def test_the_image_opens_in_a_terminal(
     runbook: Path, viewer_bin: tuple[Path, Path], processes: Processes
 ) -> None:
@@ -167,6 +179,7 @@ def test_the_image_opens_in_a_terminal(
 
 
 @pytest.mark.slow
+@pytest.mark.needs_dot
 def test_no_open_opens_nothing(
     runbook: Path, viewer_bin: tuple[Path, Path], processes: Processes, tmp_path: Path
 ) -> None:
@@ -183,6 +196,7 @@ def test_no_open_opens_nothing(
 
 
 @pytest.mark.slow
+@pytest.mark.needs_dot
 def test_no_viewer_is_no_error(runbook: Path, tmp_path: Path, processes: Processes) -> None:
     folder = tmp_path / "dot-only"
     folder.mkdir()

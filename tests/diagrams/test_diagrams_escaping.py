@@ -72,6 +72,7 @@ def test_the_labels_are_the_text_the_user_wrote(program: Program) -> None:
     assert NodeView.of(program.node("o")).lines[1] == "Function · skip (templated)"
 
 
+@pytest.mark.needs_dot
 def test_dot_draws_every_label_literally(program: Program) -> None:
     svg = ET.fromstring(render_image(to_dot(program), "svg"))
     drawn = {}
@@ -87,6 +88,7 @@ def test_dot_draws_every_label_literally(program: Program) -> None:
     assert printable(program.runbook.title) in graph_texts
 
 
+@pytest.mark.needs_dot
 def test_dot_edges_join_the_quoted_ids(program: Program) -> None:
     svg = ET.fromstring(render_image(to_dot(program), "svg"))
     edges = {
@@ -176,6 +178,7 @@ def hostile_ids() -> Program:
     return compile(HOSTILE_IDS, "hostile-ids.playbook.toml").program
 
 
+@pytest.mark.needs_dot
 def test_dot_draws_every_node_and_edge_of_hostile_ids(hostile_ids: Program) -> None:
     svg = ET.fromstring(render_image(to_dot(hostile_ids), "svg"))
     groups = list(svg.iter(f"{SVG}g"))

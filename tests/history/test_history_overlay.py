@@ -117,6 +117,7 @@ def test_a_run_is_drawn_with_the_states_it_recorded(drill: Drill, tmp_path: Path
             assert output.read_text() == render(program, overlay), (label, suffix)
 
 
+@pytest.mark.needs_dot
 @pytest.mark.parametrize("suffix", ["svg", "png"])
 def test_images_of_a_run(drill: Drill, suffix: str) -> None:
     run_id = drill.ids["declined"]
