@@ -119,10 +119,11 @@ class PlaybookGroup(click.Group):
         return commands + click.Command.shell_complete(self, ctx, incomplete)
 
     def invoke(self, ctx: click.Context) -> Any:
-        self.built = None  # nothing of an earlier call outlives it (tests call in-process)
+        self.built = None  # a failed call keeps nothing of an earlier one (tests call in-process)
         try:
             built = super().invoke(ctx)
-            self.built = built if self.ends_with_output else None
+            if self.ends_with_output:
+                self.built = built
             return built
         except PlaybookError as error:
             echo(error.render(), err=True)
