@@ -245,6 +245,18 @@ prompt_after = ""
 """
 
 
+def aborted_with_commands_interrupted(
+    ws: Workspace, names: tuple[str, ...], code: int, output: str
+) -> int:
+    """The last run, checked: it exited 130 and is ABORTED, each of `names` interrupted and
+    `after` never started."""
+    assert code == 130, output
+    run_id = ws.last_run()
+    assert ws.status(run_id) == "ABORTED"
+    assert ws.states(run_id) == {name: "interrupted" for name in names} | {"after": "pending"}
+    return run_id
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -269,10 +281,7 @@ def test_stopping_a_parallel_run_interrupts_every_running_node(
         stdout, stderr = process.communicate(timeout=30)
     finally:
         process.kill()
-    assert process.returncode == 130, stdout + stderr
-    run_id = ws.last_run()
-    assert ws.status(run_id) == "ABORTED"
-    assert ws.states(run_id) == {name: "interrupted" for name in names} | {"after": "pending"}
+    run_id = aborted_with_commands_interrupted(ws, names, process.returncode, stdout + stderr)
     for name in names:
         (attempt,) = ws.attempts(run_id, name)
         assert attempt["status"] == "interrupted"
@@ -327,9 +336,6 @@ def test_ctrl_c_pressed_again_while_the_run_stops_still_leaves_it_aborted(
         stdout, stderr = process.communicate(timeout=30)
     finally:
         process.kill()
-    assert process.returncode == 130, stdout + stderr
-    run_id = ws.last_run()
-    assert ws.status(run_id) == "ABORTED"
-    assert ws.states(run_id) == {name: "interrupted" for name in names} | {"after": "pending"}
+    run_id = aborted_with_commands_interrupted(ws, names, process.returncode, stdout + stderr)
     assert f"playbook resume {file} {run_id}" in stdout
     assert not any(alive(pid) for pid in pids)
