@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 from runtime_support import Workspace, wait_for
-
-from playbook.runtime.watchdog import Watchdog
 
 # `work` records its process group, starts a grandchild, and waits until told to finish.
 WORK = """\
@@ -171,26 +168,3 @@ def test_idempotent_must_be_true_or_false(ws: Workspace) -> None:
     assert "node 'work': field 'idempotent' must be true or false, got a string ('yes')" in (
         result.stderr
     )
-
-
-@pytest.mark.slow
-def test_the_watchdog_runs_playbooks_own_code_whatever_the_working_directory_holds(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """An operator's folder may hold a `playbook.py`: the watchdog neither runs it nor loses
-    its protection to it, and ends a guarded command when its runner is gone."""
-    (tmp_path / "playbook.py").write_text('open("imported", "w").close()\n')
-    monkeypatch.chdir(tmp_path)
-    watchdog = Watchdog()
-    command = subprocess.Popen(["sleep", "300"], start_new_session=True)
-    try:
-        watchdog.guard(command.pid)
-        # The runner is gone: the pipe closes without a goodbye.
-        watchdog._pipe.close()
-        command.wait(timeout=10)
-        watchdog._process.wait(timeout=10)
-    finally:
-        command.kill()
-        command.wait()
-    assert command.returncode == -signal.SIGTERM
-    assert not (tmp_path / "imported").exists()
