@@ -55,11 +55,14 @@ def test_a_group_that_ignores_sigterm_is_killed_after_the_grace(
     processes: Processes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(watchdog, "GRACE_S", 0.3)
-    (stubborn,) = groups(processes, 1, "trap '' TERM; sleep 300")
+    command = ["/bin/sh", "-c", "trap '' TERM; echo ignoring; exec sleep 300"]
+    stubborn = processes.spawn(command, stdout=subprocess.PIPE, text=True)
+    assert stubborn.stdout is not None
+    assert stubborn.stdout.readline() == "ignoring\n"  # SIGTERM ignored from here on
     dog = Watchdog()
-    dog.guard(stubborn)
+    dog.guard(stubborn.pid)
     runner_gone(dog)
-    assert ended_by(processes, stubborn) == signal.SIGKILL
+    assert ended_by(processes, stubborn.pid) == signal.SIGKILL
 
 
 @pytest.mark.slow
