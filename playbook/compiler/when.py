@@ -297,19 +297,39 @@ def _checked(text: str) -> str:
     """The expression inside the optional braces, padded so positions stay those of `text`."""
     inner, offset = strip_braces(text)
     if "{%" in text or "{{" in inner or "}}" in inner:
-        inside = [at for at in (inner.find("{{"), inner.find("}}")) if at >= 0]
-        at = text.find("{%") if "{%" in text else offset + min(inside)
-        raise WhenSyntaxError(
-            "a condition is one expression; template blocks and nested braces are not supported",
-            *_line_column(text, at),
-            hint="write the condition as {{ expression }}, e.g. {{ ENVIRONMENT == 'prod' }}",
-        )
+        _refuse_template_syntax(text, offset, len(inner))
     if not inner.strip():
         raise WhenSyntaxError(
             "empty condition", 1, 1, hint="remove `when` or write an expression such as {{ true }}"
         )
     # Padding keeps every position relative to the text as written, braces included.
     return " " * offset + inner
+
+
+def _refuse_template_syntax(text: str, offset: int, length: int) -> None:
+    """Raise at the first block marker or nested brace of `text` outside its strings, if any:
+    a string may hold any text, braces too. The expression is the `length` characters from
+    `offset` (inside the optional braces)."""
+    code = _STRING.sub(_blanked, text)
+    inner = code[offset : offset + length]
+    inside = [at for at in (inner.find("{{"), inner.find("}}")) if at >= 0]
+    if "{%" in code:
+        at = code.find("{%")
+    elif inside:
+        at = offset + min(inside)
+    else:
+        return
+    raise WhenSyntaxError(
+        "a condition is one expression; template blocks and nested braces are not supported",
+        *_line_column(text, at),
+        hint="write the condition as {{ expression }}, e.g. {{ ENVIRONMENT == 'prod' }}",
+    )
+
+
+def _blanked(string: re.Match[str]) -> str:
+    """A string literal with its content blanked, its length kept."""
+    quote = string[0][0]
+    return quote + " " * (len(string[0]) - 2) + quote
 
 
 def _parse_padded(padded: str) -> Expr:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from compiler_support import toml_string
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from playbook.compiler import compile
@@ -110,6 +110,7 @@ def test_the_lines_of_quoted_ids_are_known() -> None:
 
 
 @given(st.text(min_size=1, max_size=12))
+@example("}}")  # named in a condition, inside its braces
 def test_any_accepted_id_compiles_and_survives_the_ir(node_id: str) -> None:
     problem = node_id_problem(node_id)
     if node_id in ("runbook", "variables", "after", "named"):

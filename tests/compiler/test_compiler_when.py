@@ -31,6 +31,9 @@ PARSES = [
     ("[1, 2,]", "[1, 2]"),
     ("1.0e-05 < x", "1.0e-05 < x"),
     ("order == android", "order == android"),
+    # A string may hold any text: braces and block markers in it are text.
+    ("{{ has_run('}}') or MESSAGE == '{{ a }}' }}", "has_run('}}') or MESSAGE == '{{ a }}'"),
+    ('{{ MESSAGE == "{% raw %}" }}', "MESSAGE == '{% raw %}'"),
 ]  # fmt: skip
 
 # (condition, message, column of the error inside the condition text)
@@ -44,6 +47,8 @@ ERRORS = [
     ("{% if x %}true{% endif %}", "a condition is one expression", 1),
     ("{{ a {{ b }} }}", "a condition is one expression", 6),
     ("{{ a }} and {{ b }}", "a condition is one expression", 6),
+    ("{{ a == '}}' and {{ b }} }}", "a condition is one expression", 18),
+    ("{{ a == '{%' }} {% if %}", "a condition is one expression", 17),
 ]
 
 
