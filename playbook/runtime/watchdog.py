@@ -8,8 +8,7 @@ process, in a session of its own, and tells it over a pipe which groups are runn
 SIGTERM to every group still listed, then SIGKILL to what is left.
 
 The watchdog is `watchdog.sh`, run by /bin/sh: every run starts one, and a shell starts in a
-fraction of the time a Python interpreter takes. Nothing in the working directory can stand in
-for it.
+fraction of the time a Python interpreter takes.
 """
 
 from __future__ import annotations
@@ -35,6 +34,7 @@ class Watchdog:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
             close_fds=True,
+            cwd="/",  # it holds no folder of the operator's, and runs nothing found there
         )
         assert self._process.stdin is not None
         self._pipe = self._process.stdin

@@ -25,25 +25,26 @@ while IFS= read -r line; do
 done
 [ -z "$said_goodbye" ] || exit 0
 
+# `kill -SIGNAL -PGID`: the form dash, bash and busybox read alike (busybox refuses `--`, dash
+# `kill -0 -- -PGID`).
 signal_all() {
     for group in $groups; do
-        kill -s "$1" -- "-$group" 2>/dev/null
+        kill "-$1" "-$group" 2>/dev/null
     done
 }
 
 any_alive() {
     for group in $groups; do
-        kill -s 0 -- "-$group" 2>/dev/null && return 0
+        kill -0 "-$group" 2>/dev/null && return 0
     done
     return 1
 }
 
 [ "$groups" != ' ' ] || exit 0
-echo "playbook watchdog: the runner is gone; ending process groups${groups% }" >&2
 signal_all TERM
 waited=0
 while [ "$waited" -lt "$grace_tenths" ] && any_alive; do
-    sleep 0.1
+    /bin/sleep 0.1
     waited=$((waited + 1))
 done
 signal_all KILL
