@@ -12,7 +12,7 @@ while IFS= read -r line; do
     case $line in
         bye) said_goodbye=1 ;;
         # Not a group a command runs in: 0 and 1 would name the watchdog's own group and
-        # every process (kill -- -1).
+        # every process (kill -TERM -1).
         [+-] | [+-]*[!0-9]* | [+-]0* | [+-]1) ;;
         +*) groups="$groups${line#+} " ;;
         -*)
